@@ -1,0 +1,98 @@
+//! Writing to the store: replace or remove a file's record and chunks.
+//!
+//! Changes become visible, and durable, only at [`StoreWriter::commit`]; a
+//! process killed before that leaves the store exactly as the last commit
+//! left it. Each file is deleted by path and re-added in the same commit, so
+//! no file can end up with two sets of chunks.
+
+use tantivy::directory::error::LockError;
+use tantivy::{IndexWriter, TantivyDocument, TantivyError, Term};
+
+use crate::catalog::{FileRecord, NewChunk, chunk_id};
+use crate::error::{Error, Result};
+use crate::schema::{CHUNK, FILE};
+use crate::store::Store;
+
+/// Indexing memory budget shared by the writer's threads.
+const WRITER_MEMORY: usize = 128 * 1024 * 1024;
+
+/// The single writer of a store.
+pub struct StoreWriter<'a> {
+    store: &'a Store,
+    writer: IndexWriter,
+}
+
+impl std::fmt::Debug for StoreWriter<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreWriter")
+            .field("store", self.store)
+            .finish()
+    }
+}
+
+impl<'a> StoreWriter<'a> {
+    pub(crate) fn new(store: &'a Store) -> Result<Self> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        let writer = store
+            .index
+            .writer_with_num_threads(threads, WRITER_MEMORY)
+            .map_err(|e| match e {
+                TantivyError::LockFailure(LockError::LockBusy, _) => {
+                    Error::Busy(store.dir().to_path_buf())
+                }
+                e => Error::Tantivy(e),
+            })?;
+        Ok(StoreWriter { store, writer })
+    }
+
+    /// Replaces everything stored for `record.path` with `record` and `chunks`.
+    pub fn put(&mut self, record: &FileRecord, chunks: &[NewChunk]) -> Result<()> {
+        self.remove(&record.path);
+        let f = &self.store.fields;
+        let mut doc = TantivyDocument::new();
+        doc.add_text(f.kind_of_record, FILE);
+        doc.add_text(f.path, &record.path);
+        let json = serde_json::to_string(record).map_err(|e| Error::Record(e.to_string()))?;
+        doc.add_text(f.record, json);
+        self.writer.add_document(doc)?;
+        for (ord, chunk) in chunks.iter().enumerate() {
+            self.add_chunk(record, ord as u64, chunk)?;
+        }
+        Ok(())
+    }
+
+    fn add_chunk(&mut self, record: &FileRecord, ord: u64, chunk: &NewChunk) -> Result<()> {
+        let f = &self.store.fields;
+        let location =
+            serde_json::to_string(&chunk.location).map_err(|e| Error::Record(e.to_string()))?;
+        let mut doc = TantivyDocument::new();
+        doc.add_text(f.kind_of_record, CHUNK);
+        doc.add_text(f.path, &record.path);
+        doc.add_text(f.title, &record.title);
+        doc.add_text(f.kind, record.kind.as_deref().unwrap_or(""));
+        doc.add_text(f.text, &chunk.text);
+        doc.add_text(f.location, location);
+        doc.add_u64(f.ord, ord);
+        doc.add_u64(f.chunk_id, chunk_id(&record.path, ord, &chunk.text));
+        self.writer.add_document(doc)?;
+        Ok(())
+    }
+
+    /// Drops a file's record and chunks.
+    pub fn remove(&mut self, path: &str) {
+        let term = Term::from_field_text(self.store.fields.path, path);
+        self.writer.delete_term(term);
+    }
+
+    /// Makes every change so far durable and visible, atomically.
+    pub fn commit(&mut self) -> Result<()> {
+        self.writer.commit()?;
+        self.store.refresh()
+    }
+
+    /// Waits for merges and releases the writer lock.
+    pub fn finish(self) -> Result<()> {
+        self.writer.wait_merging_threads()?;
+        Ok(())
+    }
+}
