@@ -19,11 +19,18 @@ pub struct FileRecord {
     pub size: u64,
     /// Modification time, nanoseconds since the Unix epoch.
     pub mtime_ns: i64,
+    /// Status-change time, nanoseconds since the Unix epoch (0 where unknown).
+    #[serde(default)]
+    pub ctime_ns: i64,
     /// BLAKE3 of the content, hex.
     pub hash: String,
     pub status: FileStatus,
     /// The one-line reason when `status` is `Failed`.
     pub error: Option<String>,
+    /// The failure was the runtime's (a missing library, an I/O error), not
+    /// the file's: try again next time even if the file is unchanged.
+    #[serde(default)]
+    pub retry: bool,
     pub title: String,
     pub kind: Option<String>,
     pub chunks: u64,

@@ -18,8 +18,8 @@
 //! let store = Store::open(dir.path())?;
 //! let mut writer = store.writer()?;
 //! let record = FileRecord {
-//!     path: "/notes/a.md".into(), size: 10, mtime_ns: 0, hash: "h".into(),
-//!     status: FileStatus::Indexed, error: None, title: "A".into(),
+//!     path: "/notes/a.md".into(), size: 10, mtime_ns: 0, ctime_ns: 0, hash: "h".into(),
+//!     status: FileStatus::Indexed, error: None, retry: false, title: "A".into(),
 //!     kind: Some("markdown".into()), chunks: 1, indexed_at: 0,
 //! };
 //! let location = Location::Lines { headings: vec![], start: 1, end: 1 };

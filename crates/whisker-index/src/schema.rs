@@ -35,6 +35,8 @@ pub struct Fields {
     pub chunk_id: tantivy::schema::Field,
     /// File: the catalog record as JSON.
     pub record: tantivy::schema::Field,
+    /// File: the path again, so a record can be replaced without its chunks.
+    pub record_key: tantivy::schema::Field,
 }
 
 impl Fields {
@@ -57,6 +59,7 @@ impl Fields {
             ord: b.add_u64_field("ord", STORED),
             chunk_id: b.add_u64_field("chunk_id", INDEXED | STORED | FAST),
             record: b.add_text_field("record", stored),
+            record_key: b.add_text_field("record_key", STRING),
         };
         (b.build(), fields)
     }

@@ -48,16 +48,30 @@ impl<'a> StoreWriter<'a> {
     /// Replaces everything stored for `record.path` with `record` and `chunks`.
     pub fn put(&mut self, record: &FileRecord, chunks: &[NewChunk]) -> Result<()> {
         self.remove(&record.path);
+        self.add_record(record)?;
+        for (ord, chunk) in chunks.iter().enumerate() {
+            self.add_chunk(record, ord as u64, chunk)?;
+        }
+        Ok(())
+    }
+
+    /// Replaces only the catalog record of a file, keeping its chunks (a
+    /// touched but unchanged file gets its new mtime this way).
+    pub fn update_record(&mut self, record: &FileRecord) -> Result<()> {
+        let term = Term::from_field_text(self.store.fields.record_key, &record.path);
+        self.writer.delete_term(term);
+        self.add_record(record)
+    }
+
+    fn add_record(&mut self, record: &FileRecord) -> Result<()> {
         let f = &self.store.fields;
         let mut doc = TantivyDocument::new();
         doc.add_text(f.kind_of_record, FILE);
         doc.add_text(f.path, &record.path);
+        doc.add_text(f.record_key, &record.path);
         let json = serde_json::to_string(record).map_err(|e| Error::Record(e.to_string()))?;
         doc.add_text(f.record, json);
         self.writer.add_document(doc)?;
-        for (ord, chunk) in chunks.iter().enumerate() {
-            self.add_chunk(record, ord as u64, chunk)?;
-        }
         Ok(())
     }
 

@@ -13,6 +13,7 @@ use crate::document::{Document, Location, Section};
 
 /// Chunk sizes, in estimated tokens (see [`estimate_tokens`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ChunkOptions {
     pub target_tokens: usize,
     pub overlap_tokens: usize,

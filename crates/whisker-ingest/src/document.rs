@@ -256,6 +256,7 @@ impl Document {
 
 /// Safety limits applied while reading one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Limits {
     /// Files larger than this are refused before reading.
     pub max_file_size: u64,

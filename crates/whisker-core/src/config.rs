@@ -1,0 +1,64 @@
+//! Settings, layered: defaults < `config.toml` in the data folder < environment.
+//! Command-line flags are applied last by the caller.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use whisker_ingest::{ChunkOptions, Limits};
+
+use crate::error::{Error, Result};
+use crate::paths::config_file;
+
+/// Environment variable overriding `max_file_size` (bytes).
+pub const MAX_FILE_SIZE_ENV: &str = "WHISKER_MAX_FILE_SIZE";
+
+/// Everything configurable about building the library.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub chunking: ChunkOptions,
+    pub limits: Limits,
+}
+
+impl Config {
+    /// Loads defaults, then `config.toml` in `data_dir` if present, then the environment.
+    pub fn load(data_dir: &Path) -> Result<Config> {
+        let path = config_file(data_dir);
+        let mut config = match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| Error::Config {
+                path: path.clone(),
+                detail: e.to_string(),
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::default(),
+            Err(e) => return Err(Error::io(path, e)),
+        };
+        if let Ok(value) = std::env::var(MAX_FILE_SIZE_ENV) {
+            config.limits.max_file_size = value.trim().parse().map_err(|_| Error::Config {
+                path: MAX_FILE_SIZE_ENV.into(),
+                detail: format!("expected a number of bytes, got {value:?}"),
+            })?;
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_overrides_defaults_and_typos_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(config_file(dir.path()), "[chunking]\ntarget_tokens = 120\n").unwrap();
+        let config = Config::load(dir.path()).unwrap();
+        assert_eq!(config.chunking.target_tokens, 120);
+        assert_eq!(
+            config.chunking.overlap_tokens,
+            ChunkOptions::default().overlap_tokens
+        );
+
+        std::fs::write(config_file(dir.path()), "[chunking]\ntarget_tokenz = 1\n").unwrap();
+        let err = Config::load(dir.path()).unwrap_err();
+        assert!(err.to_string().contains("target_tokenz"), "{err}");
+    }
+}

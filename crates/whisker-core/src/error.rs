@@ -1,0 +1,72 @@
+//! The error every Whisker operation returns, with a stable code and an owner.
+
+use std::path::PathBuf;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Whose fault an error is: decides the wording and whether to retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Fault {
+    /// The input or the request: fix it and try again.
+    User,
+    /// The machine or environment: disk, permissions, another process.
+    Runtime,
+    /// Whisker itself: please report it.
+    Bug,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("no such file or folder: {}", .0.display())]
+    NotFound(PathBuf),
+    #[error("invalid configuration in {}: {detail}", path.display())]
+    Config { path: PathBuf, detail: String },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cancelled")]
+    Cancelled,
+    #[error(transparent)]
+    Store(#[from] whisker_index::Error),
+    #[error("file watching failed: {0}")]
+    Watch(String),
+}
+
+impl Error {
+    /// A short, stable code the CLI and the app show and match on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NotFound(_) => "not_found",
+            Error::Config { .. } => "config",
+            Error::Invalid(_) => "invalid",
+            Error::Io { .. } => "io",
+            Error::Cancelled => "cancelled",
+            Error::Store(whisker_index::Error::Busy(_)) => "busy",
+            Error::Store(_) => "store",
+            Error::Watch(_) => "watch",
+        }
+    }
+
+    /// Whose fault it is.
+    pub fn fault(&self) -> Fault {
+        match self {
+            Error::NotFound(_) | Error::Config { .. } | Error::Invalid(_) | Error::Cancelled => {
+                Fault::User
+            }
+            Error::Store(whisker_index::Error::Record(_)) => Fault::Bug,
+            Error::Io { .. } | Error::Store(_) | Error::Watch(_) => Fault::Runtime,
+        }
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! Whisker's core: the knowledge library behind both the CLI and the app.
+//!
+//! [`Library`] owns a data folder: it walks files and folders, decides what is
+//! new, changed, moved or gone, extracts and chunks on worker threads
+//! (`whisker-ingest`), and writes the Tantivy store (`whisker-index`). It
+//! keeps folders in sync (`watch`), searches, and reports [`Status`]. Long
+//! work reports [`Event`]s to a [`Progress`] sink and stops on [`Cancel`].
+//! Every error is an [`Error`] with a stable [`Error::code`] and a [`Fault`].
+//!
+//! It knows nothing of terminals or windows: the CLI and the Tauri app are
+//! thin faces on this crate.
+//!
+//! ```no_run
+//! use whisker_core::{Cancel, Library, Silent};
+//!
+//! let library = Library::open("/tmp/whisker-data".as_ref())?;
+//! let report = library.add(&["/home/me/Documents".into()], &Silent, &Cancel::new())?;
+//! println!("{} indexed, {} failed", report.indexed, report.failed);
+//! for hit in library.search("向量检索", 5)? {
+//!     println!("{} ({})", hit.title, hit.location);
+//! }
+//! # Ok::<(), whisker_core::Error>(())
+//! ```
+
+pub mod config;
+mod error;
+mod events;
+mod library;
+pub mod paths;
+
+pub use config::Config;
+pub use error::{Error, Fault, Result};
+pub use events::{Cancel, Event, Outcome, Progress, Silent};
+pub use library::{AddReport, Failure, Library, RemoveReport, Status};
+pub use whisker_index::{Hit, Stats};
+pub use whisker_ingest::{ChunkOptions, Limits, Location};

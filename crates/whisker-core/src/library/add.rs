@@ -1,0 +1,296 @@
+//! `add`: bring the store in line with some files and folders.
+//!
+//! Walk, compare with the catalog, then extract on worker threads while this
+//! thread writes. New and changed files are (re)indexed, touched files get a
+//! new record, moved files keep their chunks under the new path, and catalog
+//! entries under the given paths that no longer exist are removed. The store
+//! commits every few seconds and at the end; a kill between commits loses
+//! only the work since the last one, which the next run redoes.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::bounded;
+use serde::Serialize;
+use whisker_index::{FileRecord, FileStatus, NewChunk, StoreWriter};
+
+use super::Library;
+use super::job::{Context, Work, extract_into, fail, process, unchanged_on_disk};
+use super::scan::{Found, scan};
+use crate::error::Result;
+use crate::events::{Cancel, Event, Outcome, Progress};
+
+/// How often work in progress is committed.
+const COMMIT_EVERY: Duration = Duration::from_secs(5);
+
+/// One file that could not be indexed, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    pub path: String,
+    pub reason: String,
+}
+
+/// What an `add` run did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct AddReport {
+    /// Files looked at (not counting skipped types).
+    pub files: u64,
+    pub indexed: u64,
+    pub unchanged: u64,
+    pub moved: u64,
+    pub removed: u64,
+    /// Number of failures in this run; the reasons are in `failures`.
+    pub failed: u64,
+    pub failures: Vec<Failure>,
+    /// Files of types Whisker does not read, left alone.
+    pub skipped: u64,
+    /// Chunks written in this run.
+    pub chunks: u64,
+    /// Bytes of the files indexed in this run.
+    pub bytes: u64,
+    pub seconds: f64,
+    pub cancelled: bool,
+}
+
+impl AddReport {
+    fn record(&mut self, path: &str, bytes: u64, outcome: &Outcome) {
+        match outcome {
+            Outcome::Indexed { chunks } => {
+                self.indexed += 1;
+                self.chunks += chunks;
+                self.bytes += bytes;
+            }
+            Outcome::Unchanged => self.unchanged += 1,
+            Outcome::Moved { .. } => self.moved += 1,
+            Outcome::Removed => self.removed += 1,
+            Outcome::Failed { reason } => {
+                self.failed += 1;
+                self.failures.push(Failure {
+                    path: path.to_string(),
+                    reason: reason.clone(),
+                });
+            }
+        }
+    }
+}
+
+/// The writing side of a run: applies work, reports it, commits on a timer.
+struct Sink<'a> {
+    writer: StoreWriter<'a>,
+    library: &'a Library,
+    progress: &'a dyn Progress,
+    report: AddReport,
+    claimed: HashSet<String>,
+    last_commit: Instant,
+}
+
+pub(crate) fn sync(
+    library: &Library,
+    roots: &[PathBuf],
+    progress: &dyn Progress,
+    cancel: &Cancel,
+) -> Result<AddReport> {
+    let started = Instant::now();
+    let scan = scan(roots, library.data_dir());
+    let catalog = library.store().files()?;
+    let seen: HashSet<String> = scan
+        .files
+        .iter()
+        .map(|f| f.path.display().to_string())
+        .collect();
+    let missing: Vec<&FileRecord> = catalog
+        .values()
+        .filter(|r| !seen.contains(&r.path) && under_any(&r.path, roots))
+        .collect();
+    let missing_by_hash: HashMap<String, String> = missing
+        .iter()
+        .filter(|r| r.status == FileStatus::Indexed && !r.hash.is_empty())
+        .map(|r| (r.hash.clone(), r.path.clone()))
+        .collect();
+    let (fresh, todo): (Vec<&Found>, Vec<&Found>) = scan.files.iter().partition(|f| {
+        catalog
+            .get(&f.path.display().to_string())
+            .is_some_and(|r| unchanged_on_disk(r, f))
+    });
+    let bytes = scan.files.iter().map(|f| f.size).sum();
+    progress.event(&Event::Planned {
+        files: scan.files.len() as u64,
+        bytes,
+    });
+
+    let mut sink = Sink {
+        writer: library.store().writer()?,
+        library,
+        progress,
+        report: AddReport {
+            files: scan.files.len() as u64,
+            skipped: scan.skipped,
+            ..AddReport::default()
+        },
+        claimed: HashSet::new(),
+        last_commit: Instant::now(),
+    };
+    for (path, reason) in &scan.errors {
+        sink.emit(
+            path,
+            0,
+            Outcome::Failed {
+                reason: reason.clone(),
+            },
+        );
+    }
+    for found in fresh {
+        sink.emit(
+            &found.path.display().to_string(),
+            found.size,
+            Outcome::Unchanged,
+        );
+    }
+    let cx = Context {
+        config: library.config(),
+        catalog: &catalog,
+        missing_by_hash: &missing_by_hash,
+    };
+    run_workers(&todo, &cx, cancel, &mut sink)?;
+    if cancel.is_cancelled() {
+        sink.report.cancelled = true;
+    } else {
+        for record in missing {
+            if !sink.claimed.contains(&record.path) {
+                sink.writer.remove(&record.path);
+                sink.emit(&record.path, 0, Outcome::Removed);
+            }
+        }
+    }
+    sink.writer.commit()?;
+    progress.event(&Event::Committed);
+    sink.writer.finish()?;
+    let mut report = sink.report;
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// Extracts on worker threads; applies results here as they come.
+fn run_workers(todo: &[&Found], cx: &Context, cancel: &Cancel, sink: &mut Sink) -> Result<()> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (job_tx, job_rx) = bounded::<&Found>(workers * 4);
+    let (done_tx, done_rx) = bounded::<(u64, Work)>(workers * 2);
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            let (job_rx, done_tx) = (job_rx.clone(), done_tx.clone());
+            s.spawn(move || {
+                for found in job_rx {
+                    if cancel.is_cancelled()
+                        || done_tx.send((found.size, process(found, cx))).is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        s.spawn(move || {
+            for found in todo {
+                if cancel.is_cancelled() || job_tx.send(found).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut result = Ok(());
+        for (size, work) in done_rx.iter() {
+            if let Err(err) = sink.apply(work, size, cx) {
+                result = Err(err);
+                cancel.cancel();
+                break;
+            }
+        }
+        // Drain so workers blocked on a full channel can finish.
+        for _ in done_rx.iter() {}
+        result
+    })
+}
+
+impl Sink<'_> {
+    fn apply(&mut self, work: Work, size: u64, cx: &Context) -> Result<()> {
+        let (path, outcome) = match work {
+            Work::Touch(record) => {
+                self.writer.update_record(&record)?;
+                (record.path, Outcome::Unchanged)
+            }
+            Work::Index(record, chunks) => self.index(record, &chunks)?,
+            Work::Fail(record) => {
+                self.writer.put(&record, &[])?;
+                let reason = record.error.clone().unwrap_or_default();
+                (record.path, Outcome::Failed { reason })
+            }
+            Work::Move(record, from) if self.claimed.insert(from.clone()) => {
+                self.relocate(record, from, cx)?
+            }
+            Work::Move(record, _) => {
+                // Another new file already took those chunks (a copy): read this one.
+                let work = match std::fs::read(&record.path) {
+                    Ok(bytes) => extract_into(record, &bytes, cx.config),
+                    Err(err) => fail(record, &err.into()),
+                };
+                return self.apply(work, size, cx);
+            }
+        };
+        self.emit(&path, size, outcome);
+        if self.last_commit.elapsed() >= COMMIT_EVERY {
+            self.writer.commit()?;
+            self.progress.event(&Event::Committed);
+            self.last_commit = Instant::now();
+        }
+        Ok(())
+    }
+
+    fn index(&mut self, record: FileRecord, chunks: &[NewChunk]) -> Result<(String, Outcome)> {
+        self.writer.put(&record, chunks)?;
+        let outcome = Outcome::Indexed {
+            chunks: chunks.len() as u64,
+        };
+        Ok((record.path, outcome))
+    }
+
+    /// Moves the stored chunks of `from` to `record.path` without re-extracting.
+    fn relocate(
+        &mut self,
+        mut record: FileRecord,
+        from: String,
+        cx: &Context,
+    ) -> Result<(String, Outcome)> {
+        let store = self.library.store();
+        let chunks: Vec<NewChunk> = store
+            .chunks_of(&from)?
+            .into_iter()
+            .map(|c| NewChunk {
+                text: c.text,
+                location: c.location,
+            })
+            .collect();
+        if let Some(old) = cx.catalog.get(&from) {
+            record.title = old.title.clone();
+            record.kind = old.kind.clone();
+        }
+        record.chunks = chunks.len() as u64;
+        self.writer.remove(&from);
+        self.writer.put(&record, &chunks)?;
+        Ok((record.path, Outcome::Moved { from }))
+    }
+
+    fn emit(&mut self, path: &str, bytes: u64, outcome: Outcome) {
+        self.report.record(path, bytes, &outcome);
+        self.progress.event(&Event::File {
+            path: path.to_string(),
+            bytes,
+            outcome,
+        });
+    }
+}
+
+/// Whether `path` is one of `roots` or inside one of them.
+pub(crate) fn under_any(path: &str, roots: &[PathBuf]) -> bool {
+    let path = Path::new(path);
+    roots.iter().any(|root| path.starts_with(root))
+}

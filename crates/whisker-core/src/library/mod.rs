@@ -1,0 +1,170 @@
+//! The knowledge library: one data folder, its store and its settings.
+
+mod add;
+mod job;
+mod scan;
+mod watch;
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use whisker_index::{FileStatus, Hit, Stats, Store};
+
+pub use add::{AddReport, Failure};
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::events::{Cancel, Progress};
+use crate::paths::store_dir;
+
+/// How many recent failures `status` lists.
+const STATUS_FAILURES: usize = 20;
+
+/// A person's knowledge base: files in, search out.
+#[derive(Debug)]
+pub struct Library {
+    data_dir: PathBuf,
+    config: Config,
+    store: Store,
+}
+
+/// What `remove` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RemoveReport {
+    pub removed: u64,
+    pub paths: Vec<String>,
+}
+
+/// What `status` shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Status {
+    pub data_dir: String,
+    #[serde(flatten)]
+    pub stats: Stats,
+    /// Files that failed, most recent first (at most 20).
+    pub failures: Vec<Failure>,
+}
+
+impl Library {
+    /// Opens (or creates) the library in `data_dir` with the settings found there.
+    pub fn open(data_dir: &Path) -> Result<Library> {
+        let config = Config::load(data_dir)?;
+        Self::with_config(data_dir, config)
+    }
+
+    /// Opens the library with explicit settings.
+    pub fn with_config(data_dir: &Path, config: Config) -> Result<Library> {
+        let store = Store::open(&store_dir(data_dir))?;
+        Ok(Library {
+            data_dir: data_dir.to_path_buf(),
+            config,
+            store,
+        })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Indexes files and folders (recursively), incrementally. Every path must exist.
+    pub fn add(
+        &self,
+        paths: &[PathBuf],
+        progress: &dyn Progress,
+        cancel: &Cancel,
+    ) -> Result<AddReport> {
+        let roots = absolute_existing(paths)?;
+        add::sync(self, &roots, progress, cancel)
+    }
+
+    /// Like [`Library::add`], but paths that no longer exist are removed from
+    /// the library instead of being an error. Used by `watch`.
+    pub fn sync(
+        &self,
+        paths: &[PathBuf],
+        progress: &dyn Progress,
+        cancel: &Cancel,
+    ) -> Result<AddReport> {
+        let roots: Vec<PathBuf> = paths.iter().map(|p| absolute(p)).collect();
+        add::sync(self, &roots, progress, cancel)
+    }
+
+    /// Drops files, or everything under folders, from the library. The files
+    /// on disk are not touched and need not exist.
+    pub fn remove(&self, paths: &[PathBuf]) -> Result<RemoveReport> {
+        let roots: Vec<PathBuf> = paths.iter().map(|p| absolute(p)).collect();
+        let mut doomed: Vec<String> = self
+            .store
+            .files()?
+            .into_keys()
+            .filter(|p| add::under_any(p, &roots))
+            .collect();
+        doomed.sort();
+        let mut writer = self.store.writer()?;
+        for path in &doomed {
+            writer.remove(path);
+        }
+        writer.commit()?;
+        writer.finish()?;
+        Ok(RemoveReport {
+            removed: doomed.len() as u64,
+            paths: doomed,
+        })
+    }
+
+    /// Counts and recent failures.
+    pub fn status(&self) -> Result<Status> {
+        self.store.refresh()?;
+        let mut failed: Vec<_> = self
+            .store
+            .files()?
+            .into_values()
+            .filter(|r| r.status == FileStatus::Failed)
+            .collect();
+        failed.sort_by(|a, b| b.indexed_at.cmp(&a.indexed_at).then(a.path.cmp(&b.path)));
+        let failures = failed
+            .into_iter()
+            .take(STATUS_FAILURES)
+            .map(|r| Failure {
+                path: r.path,
+                reason: r.error.unwrap_or_default(),
+            })
+            .collect();
+        Ok(Status {
+            data_dir: self.data_dir.display().to_string(),
+            stats: self.store.stats()?,
+            failures,
+        })
+    }
+
+    /// The `k` best chunks for `query` (BM25).
+    pub fn search(&self, query: &str, k: usize) -> Result<Vec<Hit>> {
+        Ok(self.store.search(query, k)?)
+    }
+}
+
+/// `path` made absolute without touching the disk more than needed: an
+/// existing path is canonicalised (so symlinked and relative spellings agree),
+/// a missing one is joined to the current directory.
+fn absolute(path: &Path) -> PathBuf {
+    path.canonicalize()
+        .unwrap_or_else(|_| std::path::absolute(path).unwrap_or(path.to_path_buf()))
+}
+
+fn absolute_existing(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    if paths.is_empty() {
+        return Err(Error::Invalid("give at least one file or folder".into()));
+    }
+    paths
+        .iter()
+        .map(|p| p.canonicalize().map_err(|_| Error::NotFound(p.clone())))
+        .collect()
+}
