@@ -13,7 +13,9 @@
 #   WHISKER [target/release/whisker]   WHISKER_QUERY [target/release/whisker-bench-query]
 #   SKIP_WHISKER [0]                   1: FTS5 side only
 #   SKIP_INGEST [0] / SKIP_QUERY [0]   1: skip part (a) / part (b)
-#   WORK [mktemp -d]                   scratch dir for data dirs and databases (removed)
+#   WORK [mktemp -d]                   scratch dir for data dirs and databases (removed
+#                                      at exit unless WORK is given)
+#   KEEP_DBS [0]                       1: keep the indexes (only useful with WORK set)
 #   OUT [bench/out/<timestamp>]        JSON records and RESULTS.md
 set -euo pipefail
 
@@ -36,6 +38,7 @@ WHISKER_QUERY=${WHISKER_QUERY:-$ROOT/target/release/whisker-bench-query}
 SKIP_WHISKER=${SKIP_WHISKER:-0}
 SKIP_INGEST=${SKIP_INGEST:-0}
 SKIP_QUERY=${SKIP_QUERY:-0}
+KEEP_DBS=${KEEP_DBS:-0}
 CORPUS=${CORPUS:-$BENCH/corpus}
 Q_CORPUS=${Q_CORPUS:-$BENCH/corpus-q}
 OUT=${OUT:-$BENCH/out/$(date +%Y%m%d-%H%M%S)}
@@ -112,6 +115,10 @@ warm_cache() { # so that neither engine pays for the first read from disk
     find "$1" -type f -exec cat {} + > /dev/null
 }
 
+drop() { # index paths: removed after use unless KEEP_DBS=1
+    [[ $KEEP_DBS == 1 ]] || rm -rf -- "$@"
+}
+
 timed() { # record.json size_of_path cmd...
     local rec=$1 size=$2
     shift 2
@@ -126,14 +133,14 @@ if [[ $SKIP_INGEST != 1 ]]; then
         log "(a) whisker add"
         timed "$OUT/whisker_ingest.json" "$WORK/w_a" \
             "$WHISKER" --data-dir "$WORK/w_a" add "$CORPUS" --json
-        rm -rf -- "$WORK/w_a"
+        drop "$WORK/w_a"
     fi
     for tok in $FTS_TOKENIZERS; do
         warm_cache "$CORPUS"
         log "(a) fts5 ingest ($tok)"
         timed "$OUT/fts5_ingest_$tok.json" "$WORK/fts_a_$tok.db" \
             "$PY" "$BENCH/fts5.py" ingest --corpus "$CORPUS" --db "$WORK/fts_a_$tok.db" --tokenizer "$tok"
-        rm -f -- "$WORK/fts_a_$tok.db"
+        drop "$WORK/fts_a_$tok.db"
     done
 fi
 
@@ -151,7 +158,7 @@ if [[ $SKIP_QUERY != 1 ]]; then
         log "(b) whisker queries"
         timed "$OUT/whisker_query.json" "$WORK/w_q" \
             "$WHISKER_QUERY" --data-dir "$WORK/w_q" --queries "$OUT/queries.txt" --k "$K" --repeat "$REPEAT" --json
-        rm -rf -- "$WORK/w_q"
+        drop "$WORK/w_q"
     fi
     for tok in $FTS_TOKENIZERS; do
         warm_cache "$Q_CORPUS"
@@ -162,7 +169,7 @@ if [[ $SKIP_QUERY != 1 ]]; then
         timed "$OUT/fts5_query_$tok.json" "$WORK/fts_q_$tok.db" \
             "$PY" "$BENCH/fts5.py" query --db "$WORK/fts_q_$tok.db" --queries "$OUT/queries.txt" \
             --k "$K" --repeat "$REPEAT" --mode "$FTS_MODE" --answers "$OUT/queries.txt.answers.tsv"
-        rm -f -- "$WORK/fts_q_$tok.db"
+        drop "$WORK/fts_q_$tok.db"
     done
 fi
 

@@ -1,0 +1,56 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Whisker: a private knowledge base on your own machine.
+#[derive(Debug, Parser)]
+#[command(name = "whisker", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// Data folder (default: $WHISKER_DATA_DIR, else the platform data folder).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Print one JSON document on stdout instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Index files and folders (recursively); unchanged files are skipped.
+    Add {
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Exit with status 1 if any file failed.
+        #[arg(long)]
+        strict: bool,
+        /// Refuse files larger than this many bytes (overrides the config).
+        #[arg(long, value_name = "BYTES")]
+        max_file_size: Option<u64>,
+    },
+    /// Keep folders in sync as files change, until interrupted.
+    Watch {
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// Drop files or folders from the knowledge base (files on disk are untouched).
+    Remove {
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// Documents, chunks, size and recent errors.
+    Status,
+    /// Search the knowledge base.
+    Search {
+        #[arg(required = true, value_name = "QUERY", num_args = 1..)]
+        query: Vec<String>,
+        /// Number of results.
+        #[arg(long, short, default_value_t = 10)]
+        k: usize,
+    },
+}

@@ -1,0 +1,77 @@
+//! One function per subcommand: open the library, call it, print the result.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use whisker_core::{Cancel, Config, Library, Silent, paths};
+
+use crate::cli::{Cli, Command};
+use crate::progress::Bar;
+use crate::render;
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let data_dir = paths::data_dir(cli.data_dir.as_deref());
+    let json = cli.json;
+    match cli.command {
+        Command::Add {
+            paths,
+            strict,
+            max_file_size,
+        } => {
+            let mut config = Config::load(&data_dir)?;
+            if let Some(max) = max_file_size {
+                config.limits.max_file_size = max;
+            }
+            let library = Library::with_config(&data_dir, config)?;
+            let cancel = interruptible()?;
+            let bar = Bar::new(json);
+            let report = library.add(&paths, &bar, &cancel)?;
+            bar.finish();
+            render::add(&report, json)?;
+            let failed = strict && report.failed > 0;
+            Ok(if failed || report.cancelled {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Watch { paths } => {
+            let library = Library::open(&data_dir)?;
+            let cancel = interruptible()?;
+            if !json {
+                eprintln!("Watching {} path(s); press Ctrl-C to stop.", paths.len());
+            }
+            library.watch(&paths, &Silent, &cancel, &mut |report| {
+                render::sync(report, json);
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Remove { paths } => {
+            let library = Library::open(&data_dir)?;
+            let report = library.remove(&paths)?;
+            render::remove(&report, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Status => {
+            let library = Library::open(&data_dir)?;
+            render::status(&library.status()?, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Search { query, k } => {
+            let library = Library::open(&data_dir)?;
+            let query = query.join(" ");
+            let hits = library.search(&query, k)?;
+            render::hits(&query, &hits, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// A cancel flag that Ctrl-C sets: long work stops at the next safe point
+/// and keeps what it has committed.
+fn interruptible() -> Result<Cancel> {
+    let cancel = Cancel::new();
+    let flag = cancel.clone();
+    ctrlc::set_handler(move || flag.cancel())?;
+    Ok(cancel)
+}

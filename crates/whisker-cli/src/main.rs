@@ -1,0 +1,22 @@
+//! The `whisker` binary: parses arguments and hands over to `whisker-core`.
+
+mod cli;
+mod commands;
+mod progress;
+mod render;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let json = cli.json;
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            render::error(&err, json);
+            ExitCode::from(2)
+        }
+    }
+}

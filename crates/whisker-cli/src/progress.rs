@@ -1,0 +1,46 @@
+//! The `add` progress bar: files done of files planned, files/s, ETA.
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use whisker_core::{Event, Outcome, Progress};
+
+/// Renders [`Event`]s on stderr; invisible with `--json` or when stderr is not a terminal.
+pub struct Bar(ProgressBar);
+
+const TEMPLATE: &str = "{spinner} {bar:30} {pos}/{len} files · {per_sec} · ETA {eta} {wide_msg}";
+
+impl Bar {
+    pub fn new(json: bool) -> Bar {
+        let target = if json {
+            ProgressDrawTarget::hidden()
+        } else {
+            ProgressDrawTarget::stderr()
+        };
+        let bar = ProgressBar::with_draw_target(Some(0), target);
+        if let Ok(style) = ProgressStyle::with_template(TEMPLATE) {
+            bar.set_style(style.progress_chars("━╸ "));
+        }
+        Bar(bar)
+    }
+
+    pub fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+impl Progress for Bar {
+    fn event(&self, event: &Event) {
+        match event {
+            Event::Planned { files, .. } => self.0.set_length(*files),
+            Event::File {
+                outcome: Outcome::Removed,
+                ..
+            } => {}
+            Event::File { path, .. } => {
+                self.0.inc(1);
+                let name = path.rsplit('/').next().unwrap_or(path);
+                self.0.set_message(name.to_string());
+            }
+            Event::Committed => {}
+        }
+    }
+}
