@@ -3,11 +3,13 @@
 //! `META-INF/container.xml` names the package document (OPF), whose manifest
 //! and spine give the chapter files. Each one goes through the HTML reader's
 //! core, so chapters get paragraphs and heading paths like web pages do.
-//! Chapter titles come from the table of contents (EPUB 3 `nav`, else EPUB 2
-//! `toc.ncx`: the first entry pointing into the file), else the chapter's
-//! first heading. Chapters are numbered by position among those that hold
+//! Chapter titles come from the table of contents (see [`toc`]), placed on
+//! the paragraph each entry points at, else from the file's first heading.
+//! Chapters are numbered by position among those that hold
 //! text, so a cover image page does not count. Books whose content files are
 //! encrypted (DRM) are refused; obfuscated fonts are fine.
+
+mod toc;
 
 use std::collections::{HashMap, HashSet};
 
@@ -17,10 +19,10 @@ use crate::document::{Document, Kind, Limits, Location, Section};
 use crate::error::{Error, Result};
 use crate::html;
 use crate::ooxml::dc_title;
-use crate::xml::{Xml, attr, collapse, end_local, local, text};
+use crate::xml::{Xml, attr, local};
 use crate::zipped::{Package, folder, resolve};
 
-const FORMAT: &str = "EPUB";
+pub(crate) const FORMAT: &str = "EPUB";
 const CONTAINER: &str = "META-INF/container.xml";
 /// Encryption algorithms that only obfuscate embedded fonts.
 const FONT_OBFUSCATION: &[&str] = &[
@@ -34,23 +36,29 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Document> {
     let opf_xml = package.require_text(&opf_path)?;
     let opf = Opf::parse(&opf_xml, &opf_path)?;
     refuse_drm(&mut package, &root, &opf.spine)?;
-    let titles = toc_titles(&mut package, &opf)?;
+    let toc = toc::read(&mut package, opf.nav.as_deref(), opf.ncx.as_deref())?;
+    let found = opf.spine.iter().filter(|p| package.has(p)).count();
+    if found == 0 {
+        let detail = format!(
+            "none of the {} chapter files its package document lists are in the archive",
+            opf.spine.len()
+        );
+        return Err(Error::corrupt(FORMAT, detail));
+    }
     let mut sections = Vec::new();
+    let mut titler = toc::Titler::default();
     let mut chapter = 0;
     for path in &opf.spine {
         let Some(parsed) = read_chapter(&mut package, path)? else {
             continue;
         };
         chapter += 1;
-        let title = titles
-            .get(path)
-            .cloned()
-            .or_else(|| html::first_heading(&parsed))
-            .or(parsed.title);
-        sections.extend(parsed.paragraphs.into_iter().map(|p| {
+        let titles = titler.titles(&toc, path, &parsed);
+        let located = parsed.paragraphs.into_iter().zip(titles);
+        sections.extend(located.map(|(p, title)| {
             let location = Location::Chapter {
                 chapter,
-                title: title.clone(),
+                title,
                 headings: p.headings,
             };
             Section::new(p.text, location)
@@ -226,83 +234,6 @@ fn is_html(item: &Item) -> bool {
             .any(|e| path.ends_with(e))
 }
 
-/// Chapter titles by file: the first table-of-contents entry pointing into each.
-fn toc_titles(package: &mut Package<'_>, opf: &Opf) -> Result<HashMap<String, String>> {
-    let mut entries = Vec::new();
-    for (part, is_nav) in [(&opf.nav, true), (&opf.ncx, false)] {
-        let Some(part) = part else { continue };
-        let Some(xml) = package.read_text(part)? else {
-            continue;
-        };
-        // A broken table of contents costs the titles, never the book.
-        entries = toc_entries(&xml, part, is_nav).unwrap_or_default();
-        if !entries.is_empty() {
-            break;
-        }
-    }
-    let mut titles = HashMap::new();
-    for (path, title) in entries {
-        if !title.is_empty() {
-            titles.entry(path).or_insert(title);
-        }
-    }
-    Ok(titles)
-}
-
-/// (file, label) pairs from an EPUB 3 nav document or an EPUB 2 NCX. In a
-/// nav document only the `toc` nav counts when there is one (not landmarks).
-fn toc_entries(xml: &str, part: &str, is_nav: bool) -> Result<Vec<(String, String)>> {
-    let base = folder(part);
-    let (link, label_tag) = if is_nav {
-        ("a", "a")
-    } else {
-        ("content", "navLabel")
-    };
-    let mut reader = Xml::new(xml, FORMAT, part);
-    let mut out: Vec<(String, String, bool)> = Vec::new();
-    let mut href: Option<String> = None;
-    let mut label: Option<String> = None;
-    let mut last_label = String::new();
-    let mut in_toc = !is_nav;
-    loop {
-        let event = reader.next()?;
-        match &event {
-            Event::Start(e) if is_nav && local(e) == "nav" => {
-                in_toc = attr(e, "type").is_some_and(|t| t.split_whitespace().any(|t| t == "toc"));
-            }
-            Event::Start(e) | Event::Empty(e) if local(e) == link => {
-                let target = attr(e, if is_nav { "href" } else { "src" });
-                href = target.and_then(|t| resolve(base, &t));
-                if !is_nav && let Some(path) = href.take() {
-                    out.push((path, last_label.clone(), in_toc));
-                }
-            }
-            Event::End(e) if end_local(e) == label_tag => {
-                last_label = collapse(&label.take().unwrap_or_default());
-                if let Some(path) = href.take().filter(|_| is_nav) {
-                    out.push((path, last_label.clone(), in_toc));
-                }
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-        if let Event::Start(e) = &event
-            && local(e) == label_tag
-        {
-            label = Some(String::new());
-        }
-        if let (Some(buf), Some(t)) = (label.as_mut(), text(&event)) {
-            buf.push_str(&t);
-        }
-    }
-    let has_toc = out.iter().any(|(_, _, toc)| *toc);
-    Ok(out
-        .into_iter()
-        .filter(|(_, _, toc)| *toc || !has_toc)
-        .map(|(path, title, _)| (path, title))
-        .collect())
-}
-
 /// Refuses books whose chapters are encrypted (DRM), naming the reason.
 fn refuse_drm(package: &mut Package<'_>, root: &str, spine: &[String]) -> Result<()> {
     let part = format!("{root}META-INF/encryption.xml");
@@ -351,26 +282,5 @@ mod tests {
         assert_eq!(opf.spine, ["OEBPS/Text/ch1.xhtml", "OEBPS/Text/ch 2.xhtml"]);
         assert_eq!(opf.nav.as_deref(), Some("OEBPS/nav.xhtml"));
         assert_eq!(opf.ncx.as_deref(), Some("OEBPS/toc.ncx"));
-    }
-
-    #[test]
-    fn nav_and_ncx_entries_resolve_to_files() {
-        let nav = r#"<html><body><nav epub:type="landmarks"><a href="cover.xhtml">Cover</a></nav><nav epub:type="toc"><ol><li><a href="Text/ch1.xhtml#s1">Skating
-            <span>&amp; Curling</span></a></li></ol></nav></body></html>"#;
-        let entries = toc_entries(nav, "OEBPS/nav.xhtml", true).unwrap();
-        assert_eq!(
-            entries,
-            [(
-                "OEBPS/Text/ch1.xhtml".to_string(),
-                "Skating & Curling".to_string()
-            )]
-        );
-        let ncx = r#"<ncx><navMap><navPoint><navLabel><text>Ski-ing</text></navLabel>
-            <content src="ch2.html#p1"/></navPoint></navMap></ncx>"#;
-        let entries = toc_entries(ncx, "OEBPS/toc.ncx", false).unwrap();
-        assert_eq!(
-            entries,
-            [("OEBPS/ch2.html".to_string(), "Ski-ing".to_string())]
-        );
     }
 }

@@ -96,6 +96,9 @@ pub(crate) struct Paragraph {
 pub(crate) struct Parsed {
     pub title: Option<String>,
     pub paragraphs: Vec<Paragraph>,
+    /// Element ids (and `<a name>`s) with the index of the paragraph they
+    /// open or sit in, so a link's `#fragment` can be placed in the text.
+    pub anchors: Vec<(String, usize)>,
 }
 
 pub fn extract(bytes: &[u8]) -> Result<Document> {
@@ -183,6 +186,7 @@ pub(crate) fn parse(text: &str) -> Parsed {
     Parsed {
         title: walker.title,
         paragraphs: walker.out,
+        anchors: walker.anchors,
     }
 }
 
@@ -232,6 +236,7 @@ struct Walker {
     pre: u32,
     /// A hidden container: its name and how many of that name are open.
     hidden: Option<(String, u32)>,
+    anchors: Vec<(String, usize)>,
 }
 
 impl Walker {
@@ -259,6 +264,13 @@ impl Walker {
             return TokenSinkResult::Continue;
         }
         self.open(name, tag.self_closing);
+        // After `open`, so an anchor on a block names the paragraph it starts.
+        for attr in &tag.attrs {
+            let key: &str = &attr.name.local;
+            if key == "id" || (key == "name" && name == "a") {
+                self.anchors.push((attr.value.to_string(), self.out.len()));
+            }
+        }
         TokenSinkResult::Continue
     }
 
@@ -461,6 +473,21 @@ mod tests {
         assert_eq!(parsed.title.as_deref(), Some("The Page"));
         let all: Vec<_> = parsed.paragraphs.iter().map(|p| p.text.as_str()).collect();
         assert_eq!(all, ["Visible"]);
+    }
+
+    #[test]
+    fn anchors_point_at_their_paragraphs() {
+        let parsed = parse(
+            "<p>one</p><div id=\"two\">two <span id=\"mid\">x</span></div><h2><a name=\"h\"/>Head</h2>",
+        );
+        assert_eq!(
+            parsed.anchors,
+            [
+                ("two".to_string(), 1),
+                ("mid".to_string(), 1),
+                ("h".to_string(), 2)
+            ]
+        );
     }
 
     #[test]

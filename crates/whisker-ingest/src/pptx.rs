@@ -10,7 +10,7 @@
 use quick_xml::events::{BytesStart, Event};
 
 use crate::document::{Document, Kind, Limits, Location, Section};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ooxml::{Rel, core_title, part_for, rels, target};
 use crate::xml::{Xml, attr, clean, collapse, end_local, local, rel_id, text};
 use crate::zipped::Package;
@@ -79,6 +79,10 @@ fn slide_order(package: &mut Package<'_>, main: &str) -> Result<Vec<String>> {
         .filter_map(|name| slide_number(&name).map(|n| (n, name)))
         .collect();
     numbered.sort();
+    if numbered.is_empty() && !package.has(main) {
+        let detail = format!("it has no {main} and no slides (is it really a .pptx?)");
+        return Err(Error::corrupt(FORMAT, detail));
+    }
     Ok(numbered.into_iter().map(|(_, name)| name).collect())
 }
 

@@ -98,7 +98,7 @@ impl<'a> Package<'a> {
         self.archive.index_for_name(name).or_else(|| {
             self.archive
                 .file_names()
-                .position(|n| n.is_ok_and(|n| n.eq_ignore_ascii_case(name)))
+                .position(|n| n.is_ok_and(|n| same_name(&n, name)))
         })
     }
 
@@ -126,6 +126,15 @@ impl<'a> Package<'a> {
         self.left -= out.len() as u64;
         Ok(out)
     }
+}
+
+/// OPC names are ASCII case-insensitive; some Windows tools separate with `\`.
+fn same_name(entry: &str, wanted: &str) -> bool {
+    entry.len() == wanted.len()
+        && entry
+            .bytes()
+            .zip(wanted.bytes())
+            .all(|(a, b)| a.eq_ignore_ascii_case(&b) || (a == b'\\' && b == b'/'))
 }
 
 fn bomb(format: &'static str, limits: &Limits, name: &str, by_ratio: bool) -> Error {
@@ -342,6 +351,7 @@ mod tests {
         assert_eq!(resolve("", "https://example.com/a"), None);
         assert_eq!(percent_decode("%E7%AB%A0%zz"), "章%zz");
         assert_eq!(folder("a/b/c.xml"), "a/b/");
+        assert!(same_name("Word\\Document.XML", "word/document.xml"));
     }
 
     #[test]

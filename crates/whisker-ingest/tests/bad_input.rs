@@ -278,3 +278,30 @@ fn mislabelled_workbook_is_read_as_a_workbook() {
     assert_eq!(doc.sections[0].text, "Maple Leafs | 13");
     assert_eq!(doc.sections[0].location.to_string(), "sheet “Cups”, row 3");
 }
+
+#[test]
+fn zip_named_pptx_without_slides_is_not_a_presentation() {
+    let bytes = zip_of(&[("readme.txt", "hello")]);
+    refused(
+        "deck.pptx",
+        &bytes,
+        "damaged PPTX file: it has no ppt/presentation.xml and no slides (is it really a .pptx?)",
+    );
+}
+
+#[test]
+fn epub_whose_chapters_are_missing_is_damaged() {
+    let container =
+        r#"<container><rootfiles><rootfile full-path="content.opf"/></rootfiles></container>"#;
+    let opf = r#"<package><manifest><item id="c1" href="ch1.xhtml" media-type="application/xhtml+xml"/></manifest><spine><itemref idref="c1"/></spine></package>"#;
+    let bytes = zip_of(&[
+        ("mimetype", "application/epub+zip"),
+        ("META-INF/container.xml", container),
+        ("content.opf", opf),
+    ]);
+    refused(
+        "book.epub",
+        &bytes,
+        "damaged EPUB file: none of the 1 chapter files its package document lists are in the archive",
+    );
+}
