@@ -16,7 +16,7 @@ use crate::document::{Document, Kind, Limits, Location, Section};
 use crate::error::Result;
 use crate::ooxml::{core_title, part_for, rels};
 use crate::xml::{Xml, attr, clean, end_local, local, text};
-use crate::zipped::Package;
+use crate::zipped::{Package, Salvage};
 
 const FORMAT: &str = "DOCX";
 /// Longer paragraphs are body text in a heading style, not headings.
@@ -36,42 +36,52 @@ const SKIPPED: &[&str] = &[
     "Fallback",
 ];
 
+/// Note parts read after the body, with the heading their paragraphs sit under.
+const NOTES: &[(&str, &str, &str)] = &[
+    ("footnotes", "word/footnotes.xml", "Footnotes"),
+    ("endnotes", "word/endnotes.xml", "Endnotes"),
+];
+
 pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Document> {
     let mut package = Package::open(bytes, limits, FORMAT)?;
-    let main = main_part(&mut package)?;
+    let mut salvage = Salvage::default();
+    let root = salvage.part(rels(&mut package, "").map(Some))?;
+    let main = part_for(
+        &root.unwrap_or_default(),
+        "officeDocument",
+        "word/document.xml",
+    );
     let xml = package.require_text(&main)?;
-    let doc_rels = rels(&mut package, &main)?;
-    let styles = match package.read_text(&part_for(&doc_rels, "styles", "word/styles.xml"))? {
-        Some(styles) => Styles::parse(&styles),
-        None => Styles::default(),
-    };
-    let mut walker = Walker::new(&styles, Vec::new());
-    walker.read(&xml, &main)?;
-    let mut paragraphs = walker.finish();
+    let doc_rels = salvage
+        .part(rels(&mut package, &main).map(Some))?
+        .unwrap_or_default();
+    let styles_part = part_for(&doc_rels, "styles", "word/styles.xml");
+    let styles = salvage
+        .part(package.read_text(&styles_part))?
+        .map_or_else(Styles::default, |xml| Styles::parse(&xml));
+    let mut paragraphs = read_part(&styles, &xml, &main, Vec::new())?;
     let title = first_title(&paragraphs);
-    for (kind, fallback, label) in [
-        ("footnotes", "word/footnotes.xml", "Footnotes"),
-        ("endnotes", "word/endnotes.xml", "Endnotes"),
-    ] {
+    for (kind, fallback, label) in NOTES {
         let part = part_for(&doc_rels, kind, fallback);
-        if let Some(notes) = package.read_text(&part)? {
-            let mut walker = Walker::new(&styles, vec![(0, label.to_string())]);
-            walker.read(&notes, &part)?;
-            paragraphs.extend(walker.finish());
-        }
+        let notes = package.read_text(&part).and_then(|xml| match xml {
+            Some(xml) => read_part(&styles, &xml, &part, vec![(0, label.to_string())]).map(Some),
+            None => Ok(None),
+        });
+        paragraphs.extend(salvage.part(notes)?.unwrap_or_default());
     }
-    let title = core_title(&mut package)?.or(title).unwrap_or_default();
-    Ok(Document {
-        title,
+    let title = salvage.part(core_title(&mut package))?.or(title);
+    salvage.finish(Document {
+        title: title.unwrap_or_default(),
         kind: Kind::Docx,
         sections: sections(paragraphs),
     })
 }
 
-/// The main document part named by `_rels/.rels`, else the usual path.
-fn main_part(package: &mut Package<'_>) -> Result<String> {
-    let root = rels(package, "")?;
-    Ok(part_for(&root, "officeDocument", "word/document.xml"))
+/// The paragraphs of one part, under the heading path `path`.
+fn read_part(styles: &Styles, xml: &str, part: &str, path: Vec<(u8, String)>) -> Result<Vec<Para>> {
+    let mut walker = Walker::new(styles, path);
+    walker.read(xml, part)?;
+    Ok(walker.finish())
 }
 
 fn first_title(paragraphs: &[Para]) -> Option<String> {

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::html;
 use crate::ooxml::dc_title;
 use crate::xml::{Xml, attr, local};
-use crate::zipped::{Package, folder, resolve};
+use crate::zipped::{Package, Salvage, folder, resolve};
 
 pub(crate) const FORMAT: &str = "EPUB";
 const CONTAINER: &str = "META-INF/container.xml";
@@ -35,25 +35,57 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Document> {
     let (root, opf_path) = find_opf(&mut package)?;
     let opf_xml = package.require_text(&opf_path)?;
     let opf = Opf::parse(&opf_xml, &opf_path)?;
-    refuse_drm(&mut package, &root, &opf.spine)?;
-    let toc = toc::read(&mut package, opf.nav.as_deref(), opf.ncx.as_deref())?;
-    let found = opf.spine.iter().filter(|p| package.has(p)).count();
-    if found == 0 {
+    check_spine(&package, &opf.spine)?;
+    let mut salvage = Salvage::default();
+    salvage.part(refuse_drm(&mut package, &root, &opf.spine).map(Some))?;
+    let toc =
+        salvage.part(toc::read(&mut package, opf.nav.as_deref(), opf.ncx.as_deref()).map(Some))?;
+    let sections = chapters(
+        &mut package,
+        &mut salvage,
+        &opf.spine,
+        &toc.unwrap_or_default(),
+    )?;
+    salvage.finish(Document {
+        title: opf.title.unwrap_or_default(),
+        kind: Kind::Epub,
+        sections,
+    })
+}
+
+fn check_spine(package: &Package<'_>, spine: &[String]) -> Result<()> {
+    if spine.is_empty() {
+        return Err(Error::corrupt(
+            FORMAT,
+            "its package document lists no chapters",
+        ));
+    }
+    if !spine.iter().any(|p| package.has(p)) {
         let detail = format!(
             "none of the {} chapter files its package document lists are in the archive",
-            opf.spine.len()
+            spine.len()
         );
         return Err(Error::corrupt(FORMAT, detail));
     }
+    Ok(())
+}
+
+/// The paragraphs of every spine file that holds text, titled from the TOC.
+fn chapters(
+    package: &mut Package<'_>,
+    salvage: &mut Salvage,
+    spine: &[String],
+    toc: &[toc::Entry],
+) -> Result<Vec<Section>> {
     let mut sections = Vec::new();
     let mut titler = toc::Titler::default();
     let mut chapter = 0;
-    for path in &opf.spine {
-        let Some(parsed) = read_chapter(&mut package, path)? else {
+    for path in spine {
+        let Some(parsed) = salvage.part(read_chapter(package, path))? else {
             continue;
         };
         chapter += 1;
-        let titles = titler.titles(&toc, path, &parsed);
+        let titles = titler.titles(toc, path, &parsed);
         let located = parsed.paragraphs.into_iter().zip(titles);
         sections.extend(located.map(|(p, title)| {
             let location = Location::Chapter {
@@ -64,11 +96,7 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Document> {
             Section::new(p.text, location)
         }));
     }
-    Ok(Document {
-        title: opf.title.unwrap_or_default(),
-        kind: Kind::Epub,
-        sections,
-    })
+    Ok(sections)
 }
 
 /// One spine document's paragraphs, or `None` if it is missing, binary or blank.

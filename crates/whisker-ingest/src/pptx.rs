@@ -13,39 +13,49 @@ use crate::document::{Document, Kind, Limits, Location, Section};
 use crate::error::{Error, Result};
 use crate::ooxml::{Rel, core_title, part_for, rels, target};
 use crate::xml::{Xml, attr, clean, collapse, end_local, local, rel_id, text};
-use crate::zipped::Package;
+use crate::zipped::{Package, Salvage};
 
 const FORMAT: &str = "PPTX";
 
 pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Document> {
     let mut package = Package::open(bytes, limits, FORMAT)?;
-    let root = rels(&mut package, "")?;
-    let main = part_for(&root, "officeDocument", "ppt/presentation.xml");
-    let slides = slide_order(&mut package, &main)?;
+    let mut salvage = Salvage::default();
+    let root = salvage.part(rels(&mut package, "").map(Some))?;
+    let main = part_for(
+        &root.unwrap_or_default(),
+        "officeDocument",
+        "ppt/presentation.xml",
+    );
+    let slides = slide_order(&mut package, &mut salvage, &main)?;
     let mut sections = Vec::new();
     let mut first_title = None;
     for (i, part) in slides.iter().enumerate() {
-        let Some(xml) = package.read_text(part)? else {
-            continue;
-        };
-        let slide = read_slide(&xml, part)?;
         let location = Location::Slide {
             slide: i as u32 + 1,
         };
-        if first_title.is_none() {
-            first_title = slide.title.clone();
+        if let Some(slide) = salvage.part(read_part(&mut package, part))? {
+            first_title = first_title.or(slide.title);
+            push(&mut sections, &slide.paragraphs, &location);
         }
-        push(&mut sections, &slide.paragraphs, &location);
-        if let Some(notes) = notes_of(&mut package, part)? {
+        if let Some(notes) = salvage.part(notes_of(&mut package, part))? {
             push(&mut sections, &notes.paragraphs, &location);
         }
     }
-    let title = core_title(&mut package)?.filter(|t| !is_generic(t));
-    Ok(Document {
-        title: title.or(first_title).unwrap_or_default(),
+    let title = salvage.part(core_title(&mut package))?;
+    let title = title.filter(|t| !is_generic(t)).or(first_title);
+    salvage.finish(Document {
+        title: title.unwrap_or_default(),
         kind: Kind::Pptx,
         sections,
     })
+}
+
+/// One slide or notes part, or `None` when it is missing.
+fn read_part(package: &mut Package<'_>, part: &str) -> Result<Option<SlideText>> {
+    match package.read_text(part)? {
+        Some(xml) => read_slide(&xml, part).map(Some),
+        None => Ok(None),
+    }
 }
 
 fn push(sections: &mut Vec<Section>, paragraphs: &[String], location: &Location) {
@@ -64,9 +74,16 @@ fn is_generic(title: &str) -> bool {
 }
 
 /// Slide parts in presentation order.
-fn slide_order(package: &mut Package<'_>, main: &str) -> Result<Vec<String>> {
-    let listed = match package.read_text(main)? {
-        Some(xml) => listed_slides(&xml, main, &rels(package, main)?),
+fn slide_order(
+    package: &mut Package<'_>,
+    salvage: &mut Salvage,
+    main: &str,
+) -> Result<Vec<String>> {
+    let listed = match salvage.part(package.read_text(main))? {
+        Some(xml) => {
+            let main_rels = salvage.part(rels(package, main).map(Some))?;
+            listed_slides(&xml, main, &main_rels.unwrap_or_default())
+        }
         None => Vec::new(),
     };
     let listed: Vec<String> = listed.into_iter().filter(|p| package.has(p)).collect();
@@ -113,12 +130,8 @@ fn slide_number(name: &str) -> Option<u32> {
 
 fn notes_of(package: &mut Package<'_>, slide: &str) -> Result<Option<SlideText>> {
     let slide_rels = rels(package, slide)?;
-    let Some(rel) = slide_rels.iter().find(|r| r.kind == "notesSlide") else {
-        return Ok(None);
-    };
-    let part = rel.target.clone();
-    match package.read_text(&part)? {
-        Some(xml) => read_slide(&xml, &part).map(Some),
+    match slide_rels.iter().find(|r| r.kind == "notesSlide") {
+        Some(rel) => read_part(package, &rel.target.clone()),
         None => Ok(None),
     }
 }

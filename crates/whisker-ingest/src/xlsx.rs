@@ -14,33 +14,45 @@ use crate::document::{Document, Kind, Limits, Location, Section};
 use crate::error::Result;
 use crate::ooxml::{core_title, part_for, rels, target};
 use crate::xml::{Xml, attr, collapse, end_local, local, rel_id, text};
-use crate::zipped::Package;
+use crate::zipped::{Package, Salvage};
 
 const FORMAT: &str = "XLSX";
 
 pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Document> {
     let mut package = Package::open(bytes, limits, FORMAT)?;
-    let root = rels(&mut package, "")?;
-    let main = part_for(&root, "officeDocument", "xl/workbook.xml");
+    let mut salvage = Salvage::default();
+    let root = salvage.part(rels(&mut package, "").map(Some))?;
+    let main = part_for(
+        &root.unwrap_or_default(),
+        "officeDocument",
+        "xl/workbook.xml",
+    );
     let workbook = package.require_text(&main)?;
     let sheets = sheet_list(&workbook, &main)?;
-    let book_rels = rels(&mut package, &main)?;
+    let book_rels = salvage
+        .part(rels(&mut package, &main).map(Some))?
+        .unwrap_or_default();
     let strings_part = part_for(&book_rels, "sharedStrings", "xl/sharedStrings.xml");
     let shared = match package.read_text(&strings_part)? {
         Some(xml) => shared_strings(&xml, &strings_part)?,
         None => Vec::new(),
     };
     let mut sections = Vec::new();
-    for (name, id) in sheets {
-        let Some(part) = target(&book_rels, &id).map(str::to_string) else {
-            continue;
-        };
-        if let Some(xml) = package.read_text(&part)? {
-            sections.extend(read_sheet(&xml, &part, &name, &shared)?);
-        }
+    for (i, (name, id)) in sheets.iter().enumerate() {
+        // Without relationships, sheets usually sit at their default paths.
+        let part = target(&book_rels, id).map_or_else(
+            || format!("xl/worksheets/sheet{}.xml", i + 1),
+            str::to_string,
+        );
+        let rows = package.read_text(&part).and_then(|xml| {
+            xml.map(|xml| read_sheet(&xml, &part, name, &shared))
+                .transpose()
+        });
+        sections.extend(salvage.part(rows)?.unwrap_or_default());
     }
-    Ok(Document {
-        title: core_title(&mut package)?.unwrap_or_default(),
+    let title = salvage.part(core_title(&mut package))?;
+    salvage.finish(Document {
+        title: title.unwrap_or_default(),
         kind: Kind::Xlsx,
         sections,
     })

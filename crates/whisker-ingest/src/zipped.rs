@@ -18,7 +18,7 @@ use std::io::{Cursor, Read};
 use zip::ZipArchive;
 use zip::result::ZipError;
 
-use crate::document::{Kind, Limits};
+use crate::document::{Document, Kind, Limits};
 use crate::error::{Error, Result};
 
 /// Entries at most this large are never refused for their compression ratio.
@@ -150,6 +150,36 @@ fn bomb(format: &'static str, limits: &Limits, name: &str, by_ratio: bool) -> Er
         )
     };
     Error::bomb(format, detail)
+}
+
+/// Reads independent parts (chapters, slides, sheets, notes, metadata) one
+/// by one: a damaged part is skipped, and only when the file yields no text
+/// at all does the first damage become the error. Bombs, encryption and
+/// I/O errors still stop reading at once.
+#[derive(Debug, Default)]
+pub(crate) struct Salvage {
+    first: Option<Error>,
+}
+
+impl Salvage {
+    /// `Ok(None)` in place of a damaged part.
+    pub fn part<T>(&mut self, result: Result<Option<T>>) -> Result<Option<T>> {
+        match result {
+            Err(err @ Error::Corrupt { .. }) => {
+                self.first.get_or_insert(err);
+                Ok(None)
+            }
+            other => other,
+        }
+    }
+
+    /// The document, or the first damage when nothing could be read.
+    pub fn finish(self, doc: Document) -> Result<Document> {
+        match self.first {
+            Some(err) if !doc.has_text() => Err(err),
+            _ => Ok(doc),
+        }
+    }
 }
 
 /// How much one entry may unpack to, and whether the ratio (not the budget) set it.

@@ -305,3 +305,61 @@ fn epub_whose_chapters_are_missing_is_damaged() {
         "damaged EPUB file: none of the 1 chapter files its package document lists are in the archive",
     );
 }
+
+#[test]
+fn epub_with_one_damaged_chapter_keeps_the_rest() {
+    let container =
+        r#"<container><rootfiles><rootfile full-path="content.opf"/></rootfiles></container>"#;
+    let opf = r#"<package><manifest><item id="c1" href="ch1.xhtml" media-type="application/xhtml+xml"/>
+        <item id="c2" href="ch2.xhtml" media-type="application/xhtml+xml"/></manifest>
+        <spine><itemref idref="c1"/><itemref idref="c2"/></spine></package>"#;
+    let mut bytes = zip_of(&[
+        ("mimetype", "application/epub+zip"),
+        ("META-INF/container.xml", container),
+        ("content.opf", opf),
+        (
+            "ch1.xhtml",
+            "<html><body><p>DAMAGED-CHAPTER-MARKER</p></body></html>",
+        ),
+        (
+            "ch2.xhtml",
+            "<html><body><p>Intact chapter.</p></body></html>",
+        ),
+    ]);
+    // Corrupt the end of the first chapter's deflated data, just before the
+    // next entry's local header.
+    let name = b"ch1.xhtml";
+    let header = bytes
+        .windows(name.len())
+        .position(|w| w == name)
+        .expect("entry");
+    let next = header
+        + bytes[header..]
+            .windows(4)
+            .position(|w| w == b"PK\x03\x04")
+            .expect("next entry");
+    for b in &mut bytes[next - 6..next - 1] {
+        *b ^= 0xA5;
+    }
+    let doc = read("book.epub", &bytes).expect("the intact chapter is kept");
+    assert_eq!(doc.sections.len(), 1);
+    assert_eq!(doc.sections[0].text, "Intact chapter.");
+}
+
+#[test]
+fn pptx_with_one_malformed_slide_keeps_the_others() {
+    let slide = |text: &str| {
+        format!("<p:sld><p:txBody><a:p><a:r><a:t>{text}</a:t></a:r></a:p></p:txBody></p:sld>")
+    };
+    let good = slide("Second slide");
+    let bytes = zip_of(&[
+        (
+            "ppt/slides/slide1.xml",
+            "<p:sld><a:t attr=\"broken></p:sld>",
+        ),
+        ("ppt/slides/slide2.xml", &good),
+    ]);
+    let doc = read("deck.pptx", &bytes).expect("slide 2 is kept");
+    assert_eq!(doc.sections[0].text, "Second slide");
+    assert_eq!(doc.sections[0].location.to_string(), "slide 2");
+}
