@@ -1,13 +1,14 @@
 //! EPUB: the spine's XHTML documents, in reading order, as chapters.
 //!
 //! `META-INF/container.xml` names the package document (OPF), whose manifest
-//! and spine give the chapter files. Each one goes through the HTML reader's
-//! core, so chapters get paragraphs and heading paths like web pages do.
-//! Chapter titles come from the table of contents (see [`toc`]), placed on
-//! the paragraph each entry points at, else from the file's first heading.
-//! Chapters are numbered by position among those that hold
-//! text, so a cover image page does not count. Books whose content files are
-//! encrypted (DRM) are refused; obfuscated fonts are fine.
+//! and spine give the chapter files; books zipped one folder deep are found
+//! too. Each file goes through the HTML reader's core, so chapters get
+//! paragraphs and heading paths like web pages do. Chapter titles come from
+//! the table of contents (see [`toc`]), placed on the paragraph each entry
+//! points at, else from the file's first heading. Chapters are numbered by
+//! position among the files that hold text, so a cover image page does not
+//! count. Books whose content files are encrypted (DRM) are refused;
+//! obfuscated fonts are fine.
 
 mod toc;
 

@@ -44,10 +44,7 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Document> {
             || format!("xl/worksheets/sheet{}.xml", i + 1),
             str::to_string,
         );
-        let rows = package.read_text(&part).and_then(|xml| {
-            xml.map(|xml| read_sheet(&xml, &part, name, &shared))
-                .transpose()
-        });
+        let rows = read_sheet_part(&mut package, &part, name, &shared);
         sections.extend(salvage.part(rows)?.unwrap_or_default());
     }
     let title = salvage.part(core_title(&mut package))?;
@@ -56,6 +53,18 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Document> {
         kind: Kind::Xlsx,
         sections,
     })
+}
+
+fn read_sheet_part(
+    package: &mut Package<'_>,
+    part: &str,
+    name: &str,
+    shared: &[String],
+) -> Result<Option<Vec<Section>>> {
+    match package.read_text(part)? {
+        Some(xml) => read_sheet(&xml, part, name, shared).map(Some),
+        None => Ok(None),
+    }
 }
 
 /// (sheet name, relationship id) in workbook order.

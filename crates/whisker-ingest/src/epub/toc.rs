@@ -169,17 +169,7 @@ impl Titler {
         path: &str,
         parsed: &Parsed,
     ) -> Vec<Option<String>> {
-        let mut marks: Vec<(usize, &str)> = entries
-            .iter()
-            .filter(|e| e.path == path)
-            .map(|e| {
-                (
-                    anchor_index(parsed, e.fragment.as_deref()),
-                    e.label.as_str(),
-                )
-            })
-            .collect();
-        marks.sort_by_key(|(index, _)| *index);
+        let marks = marks(entries, path, parsed);
         // A file outside the table of contents that opens with a heading is
         // its own section (an index, notes); otherwise it continues the last.
         let opens_with_heading = parsed
@@ -203,6 +193,22 @@ impl Titler {
             })
             .collect()
     }
+}
+
+/// (paragraph index, label) of the entries pointing into `path`, in text order.
+fn marks<'e>(entries: &'e [Entry], path: &str, parsed: &Parsed) -> Vec<(usize, &'e str)> {
+    let mut marks: Vec<(usize, &str)> = entries
+        .iter()
+        .filter(|e| e.path == path)
+        .map(|e| {
+            (
+                anchor_index(parsed, e.fragment.as_deref()),
+                e.label.as_str(),
+            )
+        })
+        .collect();
+    marks.sort_by_key(|(index, _)| *index);
+    marks
 }
 
 /// The paragraph a fragment points at; the file's start when there is none
