@@ -93,73 +93,77 @@ def main():
     lines = []
     w = load(os.path.join(out, "whisker_ingest.json"))
     c = corpus or {}
-    lines.append(f"### (a) Ingest throughput — {fmt(c.get('files'))} files, "
-                 f"{fmt((c.get('bytes') or 0) / 1e6, 1)} MB (Markdown + text, mixed zh/en)")
-    lines.append("")
-    lines.append("| engine | wall s | MB/s | files/s | chunks | peak RSS MB | index MB | FTS5 s / Whisker s |")
-    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
-    base = w["seconds"] if w and w.get("rc") == 0 else None
-    lines.append(ingest_row("Whisker", w, corpus, None))
-    for t in toks:
-        lines.append(ingest_row(label.get(t, t), load(os.path.join(out, f"fts5_ingest_{t}.json")), corpus, base))
-    lines.append("")
-
-    wq = load(os.path.join(out, "whisker_query.json"))
-    wqi = load(os.path.join(out, "whisker_ingest_q.json"))
-    wres = (wq or {}).get("result") or {}
-    wchunks = find_key(wres, ("chunks",)) or find_key((wqi or {}).get("result") or {}, ("chunks", "chunk_count"))
-    fq = {t: load(os.path.join(out, f"fts5_query_{t}.json")) for t in toks}
-    any_fq = next((r for r in fq.values() if r and r.get("result")), None)
-    nq = (any_fq or {}).get("result", {}).get("queries") or wres.get("queries")
-    cq = corpus_q or {}
-    lines.append(f"### (b) BM25 query latency — {fmt(nq)} queries, k = {fmt((any_fq or {}).get('result', {}).get('k'))}, "
-                 f"corpus {fmt(cq.get('files'))} files / {fmt((cq.get('bytes') or 0) / 1e6, 1)} MB")
-    lines.append("")
-    lines.append("| engine | chunks | p50 ms | p99 ms | mean ms | queries with hits (en / zh / token) "
-                 "| p50 FTS5/Whisker | p99 FTS5/Whisker | mean FTS5/Whisker |")
-    lines.append("|---|---:|---:|---:|---:|---|---:|---:|---:|")
-
-    def hits_cell(r):
-        bk = r.get("by_kind")
-        if isinstance(bk, dict) and bk:
-            parts = [f"{bk[k]['with_hits']}/{bk[k]['queries']}" if k in bk else "—" for k in ("en", "zh", "token")]
-            return " / ".join(parts)
-        qh = r.get("queries_with_hits")
-        return fmt(qh) if qh is not None else "—"
-
-    wp50, wp99, wmean = wres.get("p50_ms"), wres.get("p99_ms"), wres.get("mean_ms")
-    if wq and wq.get("rc") == 0:
-        lines.append(f"| Whisker | {fmt(wchunks)} | {fmt(wp50, 3)} | {fmt(wp99, 3)} | {fmt(wmean, 3)} | "
-                     f"{hits_cell(wres)} | | | |")
-    else:
-        lines.append("| Whisker | — | — | — | — | — | | | |")
-    for t in toks:
-        r = (fq[t] or {}).get("result")
-        if not r:
-            lines.append(f"| {label.get(t, t)} | — | — | — | — | — | — | — | — |")
-            continue
-        lines.append(f"| {label.get(t, t)} | {fmt(r.get('chunks'))} | {fmt(r['p50_ms'], 3)} | {fmt(r['p99_ms'], 3)} | "
-                     f"{fmt(r['mean_ms'], 3)} | {hits_cell(r)} | {ratio(r['p50_ms'], wp50)} | "
-                     f"{ratio(r['p99_ms'], wp99)} | {ratio(r['mean_ms'], wmean)} |")
-    lines.append("")
-    if any_fq:
-        r = any_fq["result"]
-        lines.append(f"FTS5 query mode: `{r.get('mode')}` (LocalDocs: exact phrase, then OR of the "
-                     f"non-stop-words), snippet() on, {r.get('repeat')} timed passes after a warm-up pass; "
-                     f"percentiles over all {fmt(r.get('samples'))} samples. "
-                     f"A query with no hit is cheap: compare the hit columns before reading the ratios.")
+    have_a = w is not None or any(load(os.path.join(out, f"fts5_ingest_{t}.json")) for t in toks)
+    have_b = any(os.path.exists(os.path.join(out, f)) for f in ("whisker_query.json", "corpus_q.json"))
+    if have_a:
+        lines.append(f"### (a) Ingest throughput — {fmt(c.get('files'))} files, "
+                     f"{fmt((c.get('bytes') or 0) / 1e6, 1)} MB (Markdown + text, mixed zh/en)")
         lines.append("")
-    fq_ing = {t: load(os.path.join(out, f"fts5_ingest_q_{t}.json")) for t in toks}
-    details = []
-    for t in toks:
-        rec = fq_ing.get(t)
-        if rec and rec.get("result"):
-            details.append(f"{t} {fmt(rec['seconds'])} s")
-    if wqi:
-        details.insert(0, f"Whisker {fmt(wqi['seconds'])} s")
-    if details:
-        lines.append("Ingest of the query corpus: " + ", ".join(details) + ".")
+        lines.append("| engine | wall s | MB/s | files/s | chunks | peak RSS MB | index MB | FTS5 s / Whisker s |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+        base = w["seconds"] if w and w.get("rc") == 0 else None
+        lines.append(ingest_row("Whisker", w, corpus, None))
+        for t in toks:
+            lines.append(ingest_row(label.get(t, t), load(os.path.join(out, f"fts5_ingest_{t}.json")), corpus, base))
         lines.append("")
+
+    if have_b:
+        wq = load(os.path.join(out, "whisker_query.json"))
+        wqi = load(os.path.join(out, "whisker_ingest_q.json"))
+        wres = (wq or {}).get("result") or {}
+        wchunks = find_key(wres, ("chunks",)) or find_key((wqi or {}).get("result") or {}, ("chunks", "chunk_count"))
+        fq = {t: load(os.path.join(out, f"fts5_query_{t}.json")) for t in toks}
+        any_fq = next((r for r in fq.values() if r and r.get("result")), None)
+        nq = (any_fq or {}).get("result", {}).get("queries") or wres.get("queries")
+        cq = corpus_q or {}
+        lines.append(f"### (b) BM25 query latency — {fmt(nq)} queries, k = {fmt((any_fq or {}).get('result', {}).get('k'))}, "
+                     f"corpus {fmt(cq.get('files'))} files / {fmt((cq.get('bytes') or 0) / 1e6, 1)} MB")
+        lines.append("")
+        lines.append("| engine | chunks | p50 ms | p99 ms | mean ms | queries with hits (en / zh / token) "
+                     "| p50 FTS5/Whisker | p99 FTS5/Whisker | mean FTS5/Whisker |")
+        lines.append("|---|---:|---:|---:|---:|---|---:|---:|---:|")
+
+        def hits_cell(r):
+            bk = r.get("by_kind")
+            if isinstance(bk, dict) and bk:
+                parts = [f"{bk[k]['with_hits']}/{bk[k]['queries']}" if k in bk else "—" for k in ("en", "zh", "token")]
+                return " / ".join(parts)
+            qh = r.get("queries_with_hits")
+            return fmt(qh) if qh is not None else "—"
+
+        wp50, wp99, wmean = wres.get("p50_ms"), wres.get("p99_ms"), wres.get("mean_ms")
+        if wq and wq.get("rc") == 0:
+            lines.append(f"| Whisker | {fmt(wchunks)} | {fmt(wp50, 3)} | {fmt(wp99, 3)} | {fmt(wmean, 3)} | "
+                         f"{hits_cell(wres)} | | | |")
+        else:
+            lines.append("| Whisker | — | — | — | — | — | | | |")
+        for t in toks:
+            r = (fq[t] or {}).get("result")
+            if not r:
+                lines.append(f"| {label.get(t, t)} | — | — | — | — | — | — | — | — |")
+                continue
+            lines.append(f"| {label.get(t, t)} | {fmt(r.get('chunks'))} | {fmt(r['p50_ms'], 3)} | {fmt(r['p99_ms'], 3)} | "
+                         f"{fmt(r['mean_ms'], 3)} | {hits_cell(r)} | {ratio(r['p50_ms'], wp50)} | "
+                         f"{ratio(r['p99_ms'], wp99)} | {ratio(r['mean_ms'], wmean)} |")
+        lines.append("")
+        if any_fq:
+            r = any_fq["result"]
+            lines.append(f"FTS5 query mode: `{r.get('mode')}` (LocalDocs: exact phrase, then OR of the "
+                         f"non-stop-words), snippet() on, {r.get('repeat')} timed passes after a warm-up pass; "
+                         f"percentiles over all {fmt(r.get('samples'))} samples. "
+                         f"A query with no hit is cheap: compare the hit columns before reading the ratios.")
+            lines.append("")
+        fq_ing = {t: load(os.path.join(out, f"fts5_ingest_q_{t}.json")) for t in toks}
+        details = []
+        for t in toks:
+            rec = fq_ing.get(t)
+            if rec and rec.get("result"):
+                details.append(f"{t} {fmt(rec['seconds'])} s")
+        if wqi:
+            details.insert(0, f"Whisker {fmt(wqi['seconds'])} s")
+        if details:
+            lines.append("Ingest of the query corpus: " + ", ".join(details) + ".")
+            lines.append("")
 
     lines.append("### Machine")
     lines.append("")

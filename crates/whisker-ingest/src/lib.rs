@@ -25,10 +25,18 @@ mod chunk;
 mod csv;
 mod detect;
 mod document;
+mod docx;
 pub mod encoding;
+mod epub;
 mod error;
+mod html;
 mod markdown;
+mod ooxml;
+mod pptx;
 mod text;
+mod xlsx;
+mod xml;
+mod zipped;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
@@ -69,7 +77,6 @@ pub fn extract(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Document> {
 }
 
 fn read(kind: Kind, path: &Path, bytes: &[u8], limits: &Limits) -> Result<Document> {
-    let _ = limits;
     match kind {
         Kind::Text | Kind::Code => text::extract(bytes, kind),
         Kind::Markdown => markdown::extract(bytes),
@@ -77,9 +84,21 @@ fn read(kind: Kind, path: &Path, bytes: &[u8], limits: &Limits) -> Result<Docume
             let tab = extension(path).as_deref() == Some("tsv");
             csv::extract(bytes, if tab { b'\t' } else { b',' })
         }
-        Kind::Html | Kind::Pdf | Kind::Docx | Kind::Pptx | Kind::Xlsx | Kind::Epub => {
-            Err(Error::Unsupported(Some(kind.as_str().to_string())))
-        }
+        Kind::Html => html::extract(bytes),
+        Kind::Docx | Kind::Pptx | Kind::Xlsx | Kind::Epub => read_package(kind, bytes, limits),
+        Kind::Pdf => Err(Error::Unsupported(Some(kind.as_str().to_string()))),
+    }
+}
+
+/// ZIP-based formats: the parts inside decide the reader, so an .xlsx saved
+/// as .docx is still read as a workbook.
+fn read_package(named: Kind, bytes: &[u8], limits: &Limits) -> Result<Document> {
+    match zipped::sniff(bytes, limits).unwrap_or(named) {
+        Kind::Docx => docx::extract(bytes, limits),
+        Kind::Pptx => pptx::extract(bytes, limits),
+        Kind::Xlsx => xlsx::extract(bytes, limits),
+        Kind::Epub => epub::extract(bytes, limits),
+        other => Err(Error::Unsupported(Some(other.as_str().to_string()))),
     }
 }
 
@@ -88,8 +107,11 @@ fn no_text_reason(kind: Kind) -> String {
         Kind::Pdf => {
             "the PDF has no text layer (a scan or images only; OCR is not supported)".into()
         }
-        Kind::Pptx => "the slides hold no text".into(),
+        Kind::Pptx => "the slides hold no text (only pictures or empty slides)".into(),
         Kind::Xlsx | Kind::Csv => "every cell is empty".into(),
+        Kind::Docx => "the document holds no text (only pictures or empty paragraphs)".into(),
+        Kind::Epub => "the book's chapters hold no text (only pictures?)".into(),
+        Kind::Html => "the page holds only markup, scripts or styles".into(),
         _ => "the file holds only whitespace or markup".into(),
     }
 }
