@@ -28,6 +28,7 @@ mod document;
 pub mod encoding;
 mod error;
 mod markdown;
+mod pdf;
 mod text;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -36,7 +37,8 @@ use std::path::Path;
 pub use chunk::{Chunk, ChunkOptions, chunk, estimate_tokens, is_cjk, sentences};
 pub use detect::{detect, extension};
 pub use document::{Document, Kind, Limits, Location, Section};
-pub use error::{Error, Result};
+pub use error::{Error, Fault, Result};
+pub use pdf::ENV_VAR as PDFIUM_ENV_VAR;
 
 /// Reads one file's bytes into a [`Document`].
 ///
@@ -69,7 +71,6 @@ pub fn extract(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Document> {
 }
 
 fn read(kind: Kind, path: &Path, bytes: &[u8], limits: &Limits) -> Result<Document> {
-    let _ = limits;
     match kind {
         Kind::Text | Kind::Code => text::extract(bytes, kind),
         Kind::Markdown => markdown::extract(bytes),
@@ -77,7 +78,8 @@ fn read(kind: Kind, path: &Path, bytes: &[u8], limits: &Limits) -> Result<Docume
             let tab = extension(path).as_deref() == Some("tsv");
             csv::extract(bytes, if tab { b'\t' } else { b',' })
         }
-        Kind::Html | Kind::Pdf | Kind::Docx | Kind::Pptx | Kind::Xlsx | Kind::Epub => {
+        Kind::Pdf => pdf::extract(bytes, limits),
+        Kind::Html | Kind::Docx | Kind::Pptx | Kind::Xlsx | Kind::Epub => {
             Err(Error::Unsupported(Some(kind.as_str().to_string())))
         }
     }
