@@ -83,7 +83,7 @@ def run(cmd: list[str]) -> tuple[str, str]:
     if p.returncode == 0:
         return out, ""
     err = p.stderr.decode("utf-8", errors="replace").strip().splitlines()
-    return out, (err[-1] if err else f"exit {p.returncode}")[:90]
+    return out, err[-1] if err else f"exit {p.returncode}"
 
 
 def page_count(pdf: Path) -> str:
@@ -96,7 +96,9 @@ def measure(pdf: Path, extractor: str) -> Row:
     reference, ref_note = run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"])
     cmd = [part.replace("{}", str(pdf)) for part in shlex.split(extractor)]
     candidate, cand_note = run(cmd)
-    note = f"pdftotext: {ref_note}" if ref_note else cand_note
+    notes = [f"pdftotext: {ref_note}" if ref_note else "", cand_note]
+    note = "; ".join(n for n in notes if n)
+    note = note.replace(f"extracting {pdf}: ", "").replace(str(pdf), pdf.name)[:140]
     return Row(pdf.name, page_count(pdf), normalise(reference), normalise(candidate), note)
 
 

@@ -30,7 +30,7 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Document> {
     library::with_pdfium(|pdfium| {
         let doc = pdfium
             .load_pdf_from_byte_slice(bytes, None)
-            .map_err(open_error)?;
+            .map_err(|e| open_error(e, bytes))?;
         read_document(&doc, limits)
     })
 }
@@ -86,11 +86,14 @@ fn title(doc: &PdfDocument<'_>) -> Option<String> {
     text::meaningful_title(tag.value())
 }
 
-fn open_error(e: PdfiumError) -> Error {
+fn open_error(e: PdfiumError, bytes: &[u8]) -> Error {
     use PdfiumInternalError::*;
     match e {
         PdfiumError::PdfiumLibraryInternalError(PasswordError | SecurityError) => {
             Error::Encrypted("PDF")
+        }
+        PdfiumError::PdfiumLibraryInternalError(FormatError) if is_cut_short(bytes) => {
+            Error::corrupt("PDF", "the file is cut short (no end-of-file marker)")
         }
         PdfiumError::PdfiumLibraryInternalError(FormatError) => {
             Error::corrupt("PDF", "its structure could not be parsed")
@@ -100,4 +103,10 @@ fn open_error(e: PdfiumError) -> Error {
         }
         other => Error::corrupt("PDF", format!("pdfium could not open it ({other:?})")),
     }
+}
+
+/// Whether the last KiB lacks the `%%EOF` marker every complete PDF ends with.
+fn is_cut_short(bytes: &[u8]) -> bool {
+    let tail = &bytes[bytes.len().saturating_sub(1024)..];
+    !tail.windows(5).any(|w| w == b"%%EOF")
 }

@@ -20,8 +20,9 @@ use crate::error::{Error, Result};
 /// Environment variable naming `libpdfium.so` or the folder holding it.
 pub const ENV_VAR: &str = "WHISKER_PDFIUM";
 
-/// Where `make pdfium` puts the library in a source checkout.
-const DEV_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../third_party/pdfium");
+/// This crate's folder in the source checkout; `make pdfium` puts the
+/// library in `third_party/pdfium/` two levels up.
+const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
 
 /// The bound library; `None` until a lookup succeeds.
 ///
@@ -78,8 +79,9 @@ fn candidates() -> Vec<PathBuf> {
     if let Some(dir) = env::current_exe().ok().as_deref().and_then(Path::parent) {
         dirs.push(dir.to_path_buf());
     }
-    if cfg!(debug_assertions) {
-        dirs.push(PathBuf::from(DEV_DIR));
+    let workspace = Path::new(MANIFEST_DIR).parent().and_then(Path::parent);
+    if let Some(workspace) = workspace.filter(|_| cfg!(debug_assertions)) {
+        dirs.push(workspace.join("third_party").join("pdfium"));
     }
     dirs.iter().map(|dir| library_in(dir)).collect()
 }
@@ -90,7 +92,10 @@ fn library_in(dir: &Path) -> PathBuf {
 
 fn load_error(e: &PdfiumError) -> String {
     match e {
-        PdfiumError::LoadLibraryError(e) => e.to_string(),
+        PdfiumError::LoadLibraryError(e) => match std::error::Error::source(e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        },
         PdfiumError::LoadLibraryFunctionNameError(name) => {
             format!("too old, lacks {name}")
         }

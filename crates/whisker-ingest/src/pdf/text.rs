@@ -14,24 +14,32 @@ pub struct Glyph {
 /// Page text from pdfium's glyphs: `\r\n` becomes `\n`, ligatures are
 /// spelled out, control codes go, line-end spaces and blank-line runs shrink.
 ///
-/// A word that pdfium saw hyphenated across a line end keeps its hyphen and
-/// line break, as `pdftotext` does: whether `data-\nbase` means `database`
-/// or a compound is a guess this layer does not make.
+/// A word that pdfium saw hyphenated across a line end is joined again
+/// (`imple-` + `mented` gives `implemented`), as `pdftotext` does: search
+/// needs whole words far more than it suffers from the rare compound
+/// (`dual-` + `encoder`) that loses its hyphen.
 pub fn tidy(glyphs: impl IntoIterator<Item = Glyph>) -> String {
     let mut raw = String::new();
+    let mut after_hyphen = false;
     for glyph in glyphs {
-        push_glyph(&mut raw, glyph);
+        if glyph.hyphen || glyph.code == HYPHEN_MARK {
+            after_hyphen = true;
+            continue;
+        }
+        if after_hyphen && matches!(glyph.code, 0x0A | 0x0D) {
+            continue;
+        }
+        push_glyph(&mut raw, glyph.code);
+        after_hyphen = false;
     }
     squeeze_lines(&raw)
 }
 
-fn push_glyph(out: &mut String, glyph: Glyph) {
-    // pdfium reports the hyphen it found at a line end as U+0002 in some fonts.
-    if glyph.hyphen || glyph.code == 0x02 {
-        out.push('-');
-        return;
-    }
-    let Some(c) = char::from_u32(glyph.code) else {
+/// What pdfium reports, in some fonts, for the hyphen it found at a line end.
+const HYPHEN_MARK: u32 = 0x02;
+
+fn push_glyph(out: &mut String, code: u32) {
+    let Some(c) = char::from_u32(code) else {
         return;
     };
     match c {
@@ -144,11 +152,15 @@ mod tests {
     }
 
     #[test]
-    fn tidy_keeps_line_end_hyphens_pdfium_marked() {
-        let mut g = glyphs("data?\r\nbase");
+    fn tidy_joins_words_pdfium_saw_hyphenated_at_a_line_end() {
+        let mut g = glyphs("data-base");
         g[4].hyphen = true;
-        assert_eq!(tidy(g), "data-\nbase");
-        assert_eq!(tidy(glyphs("ex\u{2}\r\nample")), "ex-\nample");
+        assert_eq!(tidy(g), "database");
+        assert_eq!(tidy(glyphs("ex\u{2}\r\nample")), "example");
+        assert_eq!(
+            tidy(glyphs("a\u{2}\r\n\r\nb, end-to-end")),
+            "ab, end-to-end"
+        );
     }
 
     #[test]
