@@ -1,7 +1,8 @@
 //! Prints the text Whisker extracts from one file, section after section.
 //!
 //! Sections on a new page are separated by a form feed (as `pdftotext`
-//! does), other sections by a blank line. Used by `bench/pdf_quality.py`.
+//! does), other sections by a blank line; the title goes to stderr. Used by
+//! `bench/pdf_quality.py`.
 //!
 //! ```text
 //! cargo run -p whisker-ingest --example extract -- paper.pdf
@@ -31,6 +32,7 @@ fn run() -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
     let doc = extract(&path, &bytes, &Limits::default())
         .with_context(|| format!("extracting {}", path.display()))?;
+    eprintln!("title: {}", doc.title);
     let mut previous: Option<&Location> = None;
     for section in &doc.sections {
         if let Some(prev) = previous {
