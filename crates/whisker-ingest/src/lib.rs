@@ -6,6 +6,10 @@
 //! cite. [`chunk`] then cuts a document into retrieval-sized [`Chunk`]s that
 //! never cross a page, slide or heading.
 //!
+//! PDFs are read through pdfium, a native library loaded at run time
+//! (`make pdfium`, or `WHISKER_PDFIUM`); without it a PDF gives
+//! [`Error::MissingLibrary`] and every other format still works.
+//!
 //! It does not walk folders, hash files, or store anything: that is
 //! `whisker-core` and `whisker-index`. It never panics on bad input: every
 //! failure is an [`Error`] whose `Display` is a one-line reason.
