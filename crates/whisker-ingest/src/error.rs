@@ -7,9 +7,12 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Why a file yielded no document.
 ///
-/// These are properties of the input, not of Whisker: the file is empty,
-/// damaged, locked or of a kind we do not read. `Display` is the one-line
-/// reason the CLI and the app show next to the file name.
+/// Most are properties of the input: the file is empty, damaged, locked or of
+/// a kind we do not read. Two are not the file's fault, and [`Error::fault`]
+/// says so: [`Error::MissingLibrary`] (this installation lacks a native
+/// library; the same file reads once it is installed) and [`Error::Bug`].
+/// `Display` is the one-line reason the CLI and the app show next to the file
+/// name.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("unsupported file type{}", ext_suffix(.0))]
@@ -38,6 +41,10 @@ pub enum Error {
     NoText(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// A native library a reader needs could not be loaded: the installation's
+    /// fault, not the file's. The message says how to install it.
+    #[error("{0}")]
+    MissingLibrary(String),
     /// A reader crashed: Whisker's fault, not the file's.
     #[error("internal error while reading this file (please report it): {0}")]
     Bug(String),
@@ -50,7 +57,28 @@ fn ext_suffix(ext: &Option<String>) -> String {
     }
 }
 
+/// Whose fault an [`Error`] is, so callers know whether retrying can help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The file itself: reading it again gives the same answer.
+    File,
+    /// This installation or machine (a missing library, an I/O failure):
+    /// the file may read fine once that is fixed.
+    Environment,
+    /// Whisker has a bug.
+    Whisker,
+}
+
 impl Error {
+    /// Whose fault this error is.
+    pub fn fault(&self) -> Fault {
+        match self {
+            Error::MissingLibrary(_) | Error::Io(_) => Fault::Environment,
+            Error::Bug(_) => Fault::Whisker,
+            _ => Fault::File,
+        }
+    }
+
     /// Shorthand for [`Error::Corrupt`].
     pub fn corrupt(format: &'static str, detail: impl fmt::Display) -> Self {
         Error::Corrupt {

@@ -6,6 +6,10 @@
 //! cite. [`chunk`] then cuts a document into retrieval-sized [`Chunk`]s that
 //! never cross a page, slide or heading.
 //!
+//! PDFs are read through pdfium, a native library loaded at run time
+//! (`make pdfium`, or `WHISKER_PDFIUM`); without it a PDF gives
+//! [`Error::MissingLibrary`] and every other format still works.
+//!
 //! It does not walk folders, hash files, or store anything: that is
 //! `whisker-core` and `whisker-index`. It never panics on bad input: every
 //! failure is an [`Error`] whose `Display` is a one-line reason.
@@ -32,6 +36,7 @@ mod error;
 mod html;
 mod markdown;
 mod ooxml;
+mod pdf;
 mod pptx;
 mod text;
 mod xlsx;
@@ -44,7 +49,8 @@ use std::path::Path;
 pub use chunk::{Chunk, ChunkOptions, chunk, estimate_tokens, is_cjk, sentences};
 pub use detect::{detect, extension};
 pub use document::{Document, Kind, Limits, Location, Section};
-pub use error::{Error, Result};
+pub use error::{Error, Fault, Result};
+pub use pdf::ENV_VAR as PDFIUM_ENV_VAR;
 
 /// Reads one file's bytes into a [`Document`].
 ///
@@ -86,7 +92,7 @@ fn read(kind: Kind, path: &Path, bytes: &[u8], limits: &Limits) -> Result<Docume
         }
         Kind::Html => html::extract(bytes),
         Kind::Docx | Kind::Pptx | Kind::Xlsx | Kind::Epub => read_package(kind, bytes, limits),
-        Kind::Pdf => Err(Error::Unsupported(Some(kind.as_str().to_string()))),
+        Kind::Pdf => pdf::extract(bytes, limits),
     }
 }
 

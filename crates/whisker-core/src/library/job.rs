@@ -107,7 +107,7 @@ fn read_capped(found: &Found, cap: u64) -> Result<Vec<u8>, IngestError> {
 pub(crate) fn fail(mut record: FileRecord, err: &IngestError) -> Work {
     record.status = FileStatus::Failed;
     record.error = Some(err.to_string());
-    record.retry = matches!(err, IngestError::Io(_) | IngestError::Bug(_));
+    record.retry = err.fault() != whisker_ingest::Fault::File;
     Work::Fail(record)
 }
 
