@@ -165,6 +165,15 @@ def main():
             lines.append("Ingest of the query corpus: " + ", ".join(details) + ".")
             lines.append("")
 
+    loads = []
+    for path in sorted(glob.glob(os.path.join(out, "*.json"))):
+        rec = load(path)
+        if isinstance(rec, dict) and rec.get("load_before") is not None:
+            loads.append(f"{os.path.basename(path)[:-5]} {rec['load_before']:.1f}")
+    if loads:
+        lines.append("1-minute load average before each timed step (the machine has "
+                     f"{os.cpu_count()} CPUs): " + ", ".join(loads) + ".")
+        lines.append("")
     lines.append("### Machine")
     lines.append("")
     for k in ("cpu", "cores", "ram", "kernel", "os", "disk", "python", "sqlite", "whisker", "load", "date"):

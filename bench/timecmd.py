@@ -6,7 +6,8 @@
 The record holds: label, cmd, rc, seconds (time.perf_counter around the
 child's whole life), max_rss_mb (the child's peak resident set, from
 wait4), size_bytes (of --size-of after the run: a file, or the sum of the
-files under a directory) and result: the command's stdout parsed as JSON
+files under a directory), load_before/load_after (1-minute load average:
+a busy machine skews the numbers) and result: the command's stdout parsed as JSON
 (the whole of it, or else its last line that parses), or null.
 stdout is also echoed; stderr goes to RECORD.stderr. Exits with the child's
 status.
@@ -58,6 +59,7 @@ def main():
     cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
     if not cmd:
         ap.error("no command")
+    load_before = os.getloadavg()[0]
     with open(args.out + ".stderr", "wb") as err:
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err)
@@ -74,6 +76,8 @@ def main():
         "seconds": round(seconds, 3),
         "max_rss_mb": round(ru.ru_maxrss / 1024, 1),
         "size_bytes": size_of(args.size_of) if args.size_of and os.path.exists(args.size_of) else None,
+        "load_before": round(load_before, 2),
+        "load_after": round(os.getloadavg()[0], 2),
         "result": parse_json(text),
     }
     with open(args.out, "w", encoding="utf-8") as f:
