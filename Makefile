@@ -1,0 +1,87 @@
+# Whisker — the two commands: `make demo` and `make test`.
+# Both install what they need first (system packages with apt-get, the pdfium
+# library from PyPI), so they work on a fresh Debian machine as root or with sudo.
+
+SHELL := /bin/bash
+CARGO ?= cargo
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+WHISKER := target/debug/whisker
+DEMO_DATA := target/demo-data
+
+# Debian packages needed to build and test (PDF tests need nothing from apt:
+# pdfium comes from PyPI below). util-linux gives setpriv for the permission test.
+DEB_PACKAGES := build-essential pkg-config ca-certificates python3 python3-pip util-linux
+# Extra packages for `make bench`: pdftotext is the PDF quality reference.
+BENCH_DEB_PACKAGES := poppler-utils
+
+# pdfium for PDF reading: the shared library inside the pypdfium2 wheel
+# (pdfium build 8149), checked by sha256. Re-running is cheap.
+PDFIUM_WHEEL := 5.15.2
+PDFIUM_ARCH := $(shell uname -m)
+PDFIUM_SHA256_x86_64 := c76dc0f7839644bfa7c3e3107a6068df714e339c861bb7d4519907b821d427f9
+PDFIUM_SHA256_aarch64 := 4378615ad9710397c96c112611be9018629bbfe38805d91a2663a534b99c28ca
+PDFIUM := third_party/pdfium/libpdfium.so
+
+.PHONY: all deps bench-deps pdfium build demo test bench clean
+
+all: build
+
+## deps: install missing system packages (apt-get; skipped when all are present)
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing: $$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $$missing; \
+	fi
+	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust from https://rustup.rs" >&2; exit 1; }
+
+bench-deps: deps
+	@missing=$$(for p in $(BENCH_DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+## pdfium: fetch and verify the pdfium shared library into third_party/pdfium
+pdfium: $(PDFIUM)
+$(PDFIUM): scripts/fetch_wheel_file.py
+	@test -n "$(PDFIUM_SHA256_$(PDFIUM_ARCH))" || \
+	  { echo "make pdfium: no pdfium build known for $(PDFIUM_ARCH) (x86_64, aarch64)" >&2; exit 1; }
+	python3 scripts/fetch_wheel_file.py --package pypdfium2 --version $(PDFIUM_WHEEL) \
+	  --member pypdfium2_raw/libpdfium.so --sha256 $(PDFIUM_SHA256_$(PDFIUM_ARCH)) \
+	  --out $(PDFIUM)
+
+## build: the whole workspace, debug profile
+build: deps pdfium
+	$(CARGO) build --workspace
+
+## demo: index the bundled samples (Chinese and English, several formats) and search them
+demo: build
+	rm -rf $(DEMO_DATA)
+	$(WHISKER) --data-dir $(DEMO_DATA) add samples
+	@echo; $(WHISKER) --data-dir $(DEMO_DATA) status
+	@for q in "向量检索" "five-button mouse push-to-talk" "扫描版 PDF 没有文字层" \
+	          "How do I build a Debian package from source" "Debian 是什么" "budget for USB microphones"; do \
+	  echo; echo "━━ whisker search \"$$q\" -k 3"; \
+	  $(WHISKER) --data-dir $(DEMO_DATA) search "$$q" -k 3 || exit 1; \
+	done
+	@echo; echo "A second add finds nothing to do:"
+	$(WHISKER) --data-dir $(DEMO_DATA) add samples
+
+## test: formatting, lints, every test, and benchmarks compile
+test: build
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) test --workspace
+	$(CARGO) bench --workspace --no-run
+
+## bench: side-by-side benchmarks (see bench/README.md); results go in bench/RESULTS.md
+bench: bench-deps pdfium
+	$(CARGO) build --workspace --release
+	python3 bench/pdf_quality.py
+	bench/run.sh
+
+clean:
+	$(CARGO) clean
+	rm -rf $(DEMO_DATA)
