@@ -1,1 +1,29 @@
-//! CLI end-to-end tests.
+//! CLI end-to-end tests: the `whisker` binary (built by `cargo build
+//! --workspace`) on real and hostile files, always with `--json`.
+//!
+//! One test binary; each module covers one promise of the design:
+//! the evaluation documents index and rank, `add` is incremental, bad input
+//! is a clear failure that does not stop the run, a kill mid-`add` leaves a
+//! consistent store, `watch` follows the folder, and usage errors exit 2.
+//! `regression` holds tests named after bugs they caught.
+
+// As in `#[test]` functions (clippy.toml): in this binary's helpers too, a
+// panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
+#[path = "cli/bad_input.rs"]
+mod bad_input;
+#[path = "cli/crash.rs"]
+mod crash;
+#[path = "cli/eval_docs.rs"]
+mod eval_docs;
+#[path = "cli/incremental.rs"]
+mod incremental;
+#[path = "cli/regression.rs"]
+mod regression;
+#[path = "cli/sys.rs"]
+mod sys;
+#[path = "cli/usage.rs"]
+mod usage;
+#[path = "cli/watch.rs"]
+mod watch;

@@ -56,7 +56,9 @@ impl Library {
     pub fn with_config(data_dir: &Path, config: Config) -> Result<Library> {
         let store = Store::open(&store_dir(data_dir))?;
         Ok(Library {
-            data_dir: data_dir.to_path_buf(),
+            // Canonical like the walked paths, so `add` and `watch` can tell
+            // the library's own files apart even given `--data-dir kb`.
+            data_dir: absolute(data_dir),
             config,
             store,
         })

@@ -10,6 +10,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use notify_debouncer_full::notify::RecursiveMode;
+use notify_debouncer_full::notify::event::{AccessKind, AccessMode, EventKind};
 use notify_debouncer_full::{DebounceEventResult, new_debouncer};
 
 use super::{AddReport, Library, absolute_existing};
@@ -53,6 +54,7 @@ impl Library {
             };
             let changed: BTreeSet<PathBuf> = events
                 .iter()
+                .filter(|e| may_change(&e.kind))
                 .flat_map(|e| e.paths.iter())
                 .filter(|p| self.wanted(p, &roots))
                 .cloned()
@@ -80,5 +82,16 @@ impl Library {
             .flat_map(|rel| rel.components())
             .any(|c| c.as_os_str().to_string_lossy().starts_with('.'));
         !hidden && (!path.is_file() || whisker_ingest::detect(path, b"").is_some())
+    }
+}
+
+/// Whether an event can mean new content. Opening or reading cannot: every
+/// sync opens the folders and files it reads, so acting on those made the
+/// watcher re-sync forever. A close after writing can.
+fn may_change(kind: &EventKind) -> bool {
+    match kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) => false,
+        _ => true,
     }
 }
