@@ -39,8 +39,8 @@ Ingest JSON also splits the time into read_s (open+read+decode), chunk_s
 (Python chunking) and db_s (SQLite inserts and commits): the chunker runs in
 Python here but in C++ in LocalDocs, so db_s + read_s is the fairer floor.
 Query latency percentiles are over all timed samples (queries x repeat),
-linear interpolation between closest ranks; a warm-up pass over all queries
-precedes the timed passes.
+nearest rank sorted[round((n-1)p)] (same as whisker-bench-query); a warm-up
+pass over all queries precedes the timed passes.
 """
 
 import argparse
@@ -292,12 +292,10 @@ def fts_queries(q, mode):
 
 
 def percentile(sorted_vals, p):
+    """Nearest rank: sorted[round((n - 1) * p)], as whisker-bench-query does."""
     if not sorted_vals:
         return None
-    pos = (len(sorted_vals) - 1) * p / 100.0
-    lo = int(pos)
-    hi = min(lo + 1, len(sorted_vals) - 1)
-    return sorted_vals[lo] + (sorted_vals[hi] - sorted_vals[lo]) * (pos - lo)
+    return sorted_vals[int((len(sorted_vals) - 1) * p / 100.0 + 0.5)]
 
 
 def kind_of(q):

@@ -66,11 +66,14 @@ def ingest_row(name, rec, corpus, base_seconds):
     res = rec.get("result") or {}
     secs = rec["seconds"]
     nbytes = find_key(res, ("bytes", "total_bytes")) or (corpus or {}).get("bytes")
-    files = find_key(res, ("files", "documents", "docs", "files_added")) or (corpus or {}).get("files")
+    files = find_key(res, ("indexed", "files", "documents", "docs", "files_added")) or (corpus or {}).get("files")
     chunks = find_key(res, ("chunks", "chunk_count", "n_chunks", "chunks_added"))
     mbs = nbytes / 1e6 / secs if nbytes and secs else None
     fps = files / secs if files and secs else None
     size = rec.get("size_bytes")
+    failed = res.get("failed") if isinstance(res, dict) else None
+    if rec.get("rc") != 0 or failed:
+        name += f" (rc {rec.get('rc')}, {failed or 0} failed files)"
     return (f"| {name} | {fmt(secs)} | {fmt(mbs)} | {fmt(fps, 1)} | {fmt(chunks)} | "
             f"{fmt(rec.get('max_rss_mb'), 0)} | {fmt(size / 1e6 if size else None, 0)} | "
             f"{ratio(secs, base_seconds) if base_seconds else '—'} |")
@@ -119,9 +122,9 @@ def main():
         lines.append(f"### (b) BM25 query latency — {fmt(nq)} queries, k = {fmt((any_fq or {}).get('result', {}).get('k'))}, "
                      f"corpus {fmt(cq.get('files'))} files / {fmt((cq.get('bytes') or 0) / 1e6, 1)} MB")
         lines.append("")
-        lines.append("| engine | chunks | p50 ms | p99 ms | mean ms | queries with hits (en / zh / token) "
+        lines.append("| engine | chunks | p50 ms | p99 ms | mean ms | rows returned | queries with hits (en / zh / token) "
                      "| p50 FTS5/Whisker | p99 FTS5/Whisker | mean FTS5/Whisker |")
-        lines.append("|---|---:|---:|---:|---:|---|---:|---:|---:|")
+        lines.append("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|")
 
         def hits_cell(r):
             bk = r.get("by_kind")
@@ -134,16 +137,16 @@ def main():
         wp50, wp99, wmean = wres.get("p50_ms"), wres.get("p99_ms"), wres.get("mean_ms")
         if wq and wq.get("rc") == 0:
             lines.append(f"| Whisker | {fmt(wchunks)} | {fmt(wp50, 3)} | {fmt(wp99, 3)} | {fmt(wmean, 3)} | "
-                         f"{hits_cell(wres)} | | | |")
+                         f"{fmt(wres.get('hits'))} | {hits_cell(wres)} | | | |")
         else:
-            lines.append("| Whisker | — | — | — | — | — | | | |")
+            lines.append("| Whisker | — | — | — | — | — | — | | | |")
         for t in toks:
             r = (fq[t] or {}).get("result")
             if not r:
-                lines.append(f"| {label.get(t, t)} | — | — | — | — | — | — | — | — |")
+                lines.append(f"| {label.get(t, t)} | — | — | — | — | — | — | — | — | — |")
                 continue
             lines.append(f"| {label.get(t, t)} | {fmt(r.get('chunks'))} | {fmt(r['p50_ms'], 3)} | {fmt(r['p99_ms'], 3)} | "
-                         f"{fmt(r['mean_ms'], 3)} | {hits_cell(r)} | {ratio(r['p50_ms'], wp50)} | "
+                         f"{fmt(r['mean_ms'], 3)} | {fmt(r.get('hits'))} | {hits_cell(r)} | {ratio(r['p50_ms'], wp50)} | "
                          f"{ratio(r['p99_ms'], wp99)} | {ratio(r['mean_ms'], wmean)} |")
         lines.append("")
         if any_fq:

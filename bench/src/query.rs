@@ -2,12 +2,14 @@
 //! as `whisker search` would (BM25, top k, snippets). Prints JSON with the
 //! same keys as `bench/fts5.py query`, for `bench/run.sh`.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::Parser;
+use serde_json::json;
 use whisker_core::Library;
 
 #[derive(Debug, Parser)]
@@ -46,32 +48,76 @@ fn run(args: Args) -> Result<()> {
         .map(str::trim)
         .filter(|q| !q.is_empty())
         .collect();
-    let mut hits = 0;
+    // Warm-up pass; its hit counts are reported.
+    let mut hits = Vec::with_capacity(queries.len());
     for q in &queries {
-        hits += library.search(q, args.k)?.len();
+        hits.push(library.search(q, args.k)?.len());
     }
-    let mut millis = Vec::with_capacity(queries.len() * args.repeat);
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); queries.len()];
     for _ in 0..args.repeat {
-        for q in &queries {
+        for (q, t) in queries.iter().zip(&mut times) {
             let start = Instant::now();
             library.search(q, args.k)?;
-            millis.push(start.elapsed().as_secs_f64() * 1e3);
+            t.push(start.elapsed().as_secs_f64() * 1e3);
         }
     }
-    millis.sort_by(f64::total_cmp);
-    let pct = |p: f64| millis[((millis.len() - 1) as f64 * p).round() as usize];
+    let mut by_kind: BTreeMap<&str, (usize, usize, usize, Vec<f64>)> = BTreeMap::new();
+    for ((q, n), t) in queries.iter().zip(&hits).zip(&times) {
+        let entry = by_kind.entry(kind_of(q)).or_default();
+        entry.0 += 1;
+        entry.1 += usize::from(*n > 0);
+        entry.2 += n;
+        entry.3.extend(t);
+    }
+    let by_kind: serde_json::Map<String, serde_json::Value> = by_kind
+        .into_iter()
+        .map(|(kind, (n, with_hits, total, mut t))| {
+            let (p50, p99) = (percentile(&mut t, 0.50), percentile(&mut t, 0.99));
+            let v = json!({"queries": n, "with_hits": with_hits, "hits": total, "p50_ms": p50, "p99_ms": p99});
+            (kind.to_string(), v)
+        })
+        .collect();
+    let mut all: Vec<f64> = times.into_iter().flatten().collect();
     let stats = library.store().stats()?;
-    let out = serde_json::json!({
+    let out = json!({
         "engine": "whisker",
         "queries": queries.len(),
         "repeat": args.repeat,
         "k": args.k,
         "chunks": stats.chunks,
-        "hits": hits,
-        "p50_ms": pct(0.50),
-        "p99_ms": pct(0.99),
-        "mean_ms": millis.iter().sum::<f64>() / millis.len() as f64,
+        "hits": hits.iter().sum::<usize>(),
+        "queries_with_hits": hits.iter().filter(|&&n| n > 0).count(),
+        "by_kind": by_kind,
+        "p50_ms": percentile(&mut all, 0.50),
+        "p99_ms": percentile(&mut all, 0.99),
+        "mean_ms": all.iter().sum::<f64>() / all.len().max(1) as f64,
     });
     println!("{out}");
     Ok(())
+}
+
+/// Nearest rank, as `fts5.py` computes it.
+fn percentile(values: &mut [f64], p: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    values.sort_by(f64::total_cmp);
+    values[((values.len() - 1) as f64 * p).round() as usize]
+}
+
+/// The query classes of `gen_queries.py`: unique tokens, Chinese, English.
+fn kind_of(query: &str) -> &'static str {
+    let token = query.len() > 2
+        && query.starts_with("zq")
+        && query[2..].bytes().all(|b| b.is_ascii_digit());
+    if token {
+        "token"
+    } else if query
+        .chars()
+        .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    {
+        "zh"
+    } else {
+        "en"
+    }
 }

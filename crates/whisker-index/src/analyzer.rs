@@ -1,9 +1,10 @@
 //! The text analyser for mixed Chinese and Latin text.
 //!
-//! Han runs are segmented with jieba in search mode, so both a long word
-//! ("向量检索") and its dictionary parts ("向量", "检索") are indexed; the
-//! parts share the position of the word they sit in, so phrase queries still
-//! line up. Kana are indexed one character at a time. Runs of other letters
+//! Han runs are indexed twice over: every character at its own position, so
+//! an exact phrase query finds any substring however jieba segments its
+//! context, and jieba's search-mode words (a long word such as "向量检索" and
+//! its dictionary parts "向量", "检索") at the position of their first
+//! character, for BM25 ranking. Kana are indexed one character at a time. Runs of other letters
 //! and digits (Latin, Cyrillic, Hangul, ...) are words; the filters after the
 //! tokenizer lower-case them and apply the English stemmer.
 
@@ -126,33 +127,38 @@ fn push(out: &mut Vec<Token>, text: &str, from: usize, to: usize, position: usiz
     });
 }
 
-/// jieba search-mode words of one Han run; parts share their word's position.
+/// One Han run: every character on its own, at its own position, plus
+/// jieba's search-mode words of two or more characters at the position of
+/// their first character. Characters make any substring findable as a phrase
+/// whatever jieba does with its context; words give BM25 something better
+/// than characters to rank by.
 fn segment_han(run: &str, base: usize, position: &mut usize, out: &mut Vec<Token>) {
-    let bytes: Vec<usize> = run
+    let starts: Vec<usize> = run
         .char_indices()
         .map(|(i, _)| i)
         .chain(std::iter::once(run.len()))
         .collect();
+    let chars = starts.len() - 1;
     let mut words = jieba().tokenize(run, TokenizeMode::Search, true);
-    // Longest first within a start, so a word precedes the parts inside it.
+    words.retain(|w| w.end - w.start >= 2);
     words.sort_by_key(|w| (w.start, std::cmp::Reverse(w.end)));
-    let mut covered_to = 0;
-    let mut word_position = *position;
-    for word in words {
-        if word.start >= covered_to {
-            word_position = *position;
-            *position += 1;
-            covered_to = word.end;
-        }
-        let (from, to) = (base + bytes[word.start], base + bytes[word.end]);
+    let mut words = words.into_iter().peekable();
+    let mut emit = |from: usize, to: usize, at: usize| {
         out.push(Token {
-            offset_from: from,
-            offset_to: to,
-            position: word_position,
-            text: word.word.to_string(),
+            offset_from: base + starts[from],
+            offset_to: base + starts[to],
+            position: *position + at,
+            text: run[starts[from]..starts[to]].to_string(),
             position_length: 1,
         });
+    };
+    for c in 0..chars {
+        emit(c, c + 1, c);
+        while let Some(word) = words.next_if(|w| w.start == c) {
+            emit(word.start, word.end, c);
+        }
     }
+    *position += chars;
 }
 
 #[cfg(test)]
@@ -193,12 +199,21 @@ mod tests {
     }
 
     #[test]
-    fn parts_share_the_position_of_their_word() {
+    fn han_characters_have_consecutive_positions_and_words_sit_on_their_first() {
         let tokens = tokenize("中华人民共和国成立");
-        let whole = tokens.iter().find(|t| t.text == "中华人民共和国").unwrap();
-        let part = tokens.iter().find(|t| t.text == "人民").unwrap();
-        assert_eq!(whole.position, part.position);
-        let next = tokens.iter().find(|t| t.text == "成立").unwrap();
-        assert_eq!(next.position, whole.position + 1);
+        let at = |text: &str| tokens.iter().find(|t| t.text == text).unwrap().position;
+        assert_eq!(at("中"), 0);
+        assert_eq!(at("中华人民共和国"), 0);
+        assert_eq!(at("人民"), 2);
+        assert_eq!(at("人"), 2);
+        assert_eq!(at("成立"), 7);
+        assert_eq!(at("立"), 8);
+    }
+
+    #[test]
+    fn positions_continue_across_scripts() {
+        let tokens = tokenize("用 Rust 写");
+        let at = |text: &str| tokens.iter().find(|t| t.text == text).unwrap().position;
+        assert_eq!((at("用"), at("Rust"), at("写")), (0, 1, 2));
     }
 }

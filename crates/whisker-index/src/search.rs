@@ -1,18 +1,18 @@
 //! BM25 search with highlighted snippets.
 //!
-//! The query is analysed like the text. Every term is optional (OR), so a
+//! The query is analysed like the text. Every word is optional (OR), so a
 //! question in natural language still matches; an exact run of the query's
-//! words scores extra through a boosted phrase clause, and title matches
-//! count a little.
+//! characters and words scores extra, which puts the source of a quoted
+//! phrase first.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{BooleanQuery, EnableScoring, Occur, PhraseQuery, Query, Scorer, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{TantivyDocument, Term};
+use tantivy::{DocAddress, DocSet, Searcher, TantivyDocument, Term};
 use whisker_ingest::Location;
 
 use crate::analyzer::analyzer;
@@ -21,8 +21,8 @@ use crate::store::{Store, number, text};
 
 /// Weight of the exact-phrase clause relative to single terms.
 const PHRASE_BOOST: f32 = 2.0;
-/// Weight of title matches.
-const TITLE_BOOST: f32 = 0.3;
+/// Candidates taken from each half of the query before combining.
+const CANDIDATES: usize = 50;
 /// Snippet length in characters.
 const SNIPPET_CHARS: usize = 240;
 
@@ -43,19 +43,83 @@ pub struct Hit {
     pub chunk_id: u64,
 }
 
+/// The two halves of a query: BM25 over its words, and its exact phrase.
+struct Plan {
+    /// OR of the query's words; only term clauses, so Tantivy can use block-max WAND.
+    terms: Option<BooleanQuery>,
+    /// The query's characters (Han) and words (other scripts) in order.
+    phrase: Option<PhraseQuery>,
+    /// The terms of `terms`, to check they exist.
+    words: Vec<Term>,
+}
+
+impl Plan {
+    fn all_words_known(&self, searcher: &Searcher) -> Result<bool> {
+        for word in &self.words {
+            if searcher.doc_freq(word)? == 0 {
+                return Ok(false);
+            }
+        }
+        Ok(!self.words.is_empty())
+    }
+}
+
 impl Store {
     /// The `k` best chunks for `query`, best first. An empty query (or one
     /// with no searchable words) finds nothing.
+    ///
+    /// Score = BM25 of the words + [`PHRASE_BOOST`] × the phrase score. The
+    /// two are searched separately (each cheap) and combined over the union of
+    /// their top candidates, which ranks like one OR-query with a phrase clause
+    /// without scoring every chunk that contains a common word.
     pub fn search(&self, query: &str, k: usize) -> Result<Vec<Hit>> {
-        let Some(query) = self.build_query(query) else {
-            return Ok(Vec::new());
-        };
+        let plan = self.plan(query);
         let searcher = self.reader.searcher();
-        let top = searcher.search(&query, &TopDocs::with_limit(k.max(1)).order_by_score())?;
-        let mut snippets = SnippetGenerator::create(&searcher, &query, self.fields.text)?;
+        let pool = TopDocs::with_limit((k * 4).max(CANDIDATES)).order_by_score();
+        let mut scores: HashMap<DocAddress, f32> = HashMap::new();
+        if let Some(terms) = &plan.terms {
+            scores.extend(
+                searcher
+                    .search(terms, &pool)?
+                    .into_iter()
+                    .map(|(s, a)| (a, s)),
+            );
+        }
+        if let Some(phrase) = &plan.phrase {
+            let phrased = if plan.all_words_known(&searcher)? {
+                // Every word is in the index, so the best phrase matches are
+                // among the word candidates: score the phrase on those only.
+                let candidates = scores.keys().copied().collect();
+                scores_of(&searcher, phrase, candidates)?
+            } else {
+                // A word of the query is unknown (jieba cut the text
+                // differently): find the phrase itself, then add word scores.
+                let found = searcher.search(phrase, &pool)?;
+                let unscored = found
+                    .iter()
+                    .map(|(_, a)| *a)
+                    .filter(|a| !scores.contains_key(a));
+                if let Some(terms) = &plan.terms {
+                    scores.extend(scores_of(&searcher, terms, unscored.collect())?);
+                }
+                found.into_iter().map(|(s, a)| (a, s)).collect()
+            };
+            for (address, score) in phrased {
+                *scores.entry(address).or_default() += PHRASE_BOOST * score;
+            }
+        }
+        let mut ranked: Vec<(DocAddress, f32)> = scores.into_iter().collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked.truncate(k);
+        let snippet_query: &dyn Query = match (&plan.terms, &plan.phrase) {
+            (Some(terms), _) => terms,
+            (None, Some(phrase)) => phrase,
+            (None, None) => return Ok(Vec::new()),
+        };
+        let mut snippets = SnippetGenerator::create(&searcher, snippet_query, self.fields.text)?;
         snippets.set_max_num_chars(SNIPPET_CHARS);
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, address) in top {
+        let mut hits = Vec::with_capacity(ranked.len());
+        for (address, score) in ranked {
             let doc: TantivyDocument = searcher.doc(address)?;
             hits.push(self.hit(&doc, score, &snippets)?);
         }
@@ -85,54 +149,99 @@ impl Store {
         })
     }
 
-    /// Terms OR-ed, plus a boosted phrase of the query's words in order.
-    fn build_query(&self, query: &str) -> Option<Box<dyn Query>> {
-        let f = &self.fields;
-        let mut stream_owner = analyzer();
-        let mut stream = stream_owner.token_stream(query);
-        // position -> first (longest) term at that position
-        let mut words: BTreeMap<usize, String> = BTreeMap::new();
-        let mut terms: Vec<String> = Vec::new();
+    /// Analyses the query like the text. Words (and Han characters that no
+    /// word covers) become BM25 terms; characters and words in order become
+    /// the phrase.
+    fn plan(&self, query: &str) -> Plan {
+        let f = self.fields;
+        let mut analyzer = analyzer();
+        let mut stream = analyzer.token_stream(query);
+        let mut tokens: Vec<(usize, String)> = Vec::new();
         while stream.advance() {
-            let token = stream.token();
-            words
-                .entry(token.position)
-                .or_insert_with(|| token.text.clone());
-            if !terms.contains(&token.text) {
-                terms.push(token.text.clone());
+            let t = stream.token();
+            tokens.push((t.position, t.text.clone()));
+        }
+        let is_char = |t: &str| t.chars().count() == 1 && t.chars().all(is_han);
+        let mut covered = std::collections::HashSet::new();
+        for (p, t) in tokens
+            .iter()
+            .filter(|(_, t)| !is_char(t) && t.chars().all(is_han))
+        {
+            covered.extend(*p..*p + t.chars().count());
+        }
+        let mut terms: Vec<&str> = Vec::new();
+        // position -> the finest token there (a character, or the one word)
+        let mut sequence: BTreeMap<usize, &str> = BTreeMap::new();
+        for (p, t) in &tokens {
+            if (!is_char(t) || !covered.contains(p)) && !terms.contains(&t.as_str()) {
+                terms.push(t);
+            }
+            let finest = sequence.entry(*p).or_insert(t);
+            if t.chars().count() < finest.chars().count() {
+                *finest = t;
             }
         }
-        if terms.is_empty() {
-            return None;
-        }
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for term in &terms {
-            let in_text = Term::from_field_text(f.text, term);
-            let in_title = Term::from_field_text(f.title, term);
-            let title = TermQuery::new(in_title, IndexRecordOption::WithFreqs);
-            clauses.push((
-                Occur::Should,
-                Box::new(TermQuery::new(in_text, IndexRecordOption::WithFreqs)),
-            ));
-            clauses.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(Box::new(title), TITLE_BOOST)),
-            ));
-        }
-        if words.len() > 1 {
-            let first = *words.keys().next()?;
-            let phrase: Vec<(usize, Term)> = words
+        let words: Vec<Term> = terms
+            .iter()
+            .map(|t| Term::from_field_text(f.text, t))
+            .collect();
+        let terms = (!words.is_empty()).then(|| {
+            let clauses: Vec<(Occur, Box<dyn Query>)> = words
                 .iter()
-                .map(|(p, w)| (p - first, Term::from_field_text(f.text, w)))
+                .map(|t| {
+                    let q = TermQuery::new(t.clone(), IndexRecordOption::WithFreqs);
+                    (Occur::Should, Box::new(q) as Box<dyn Query>)
+                })
                 .collect();
-            let phrase = PhraseQuery::new_with_offset(phrase);
-            clauses.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(Box::new(phrase), PHRASE_BOOST)),
-            ));
+            BooleanQuery::new(clauses)
+        });
+        let phrase = (sequence.len() > 1).then(|| {
+            let first = sequence.keys().next().copied().unwrap_or(0);
+            let words = sequence
+                .iter()
+                .map(|(p, t)| (p - first, Term::from_field_text(f.text, t)))
+                .collect();
+            PhraseQuery::new_with_offset(words)
+        });
+        Plan {
+            terms,
+            phrase,
+            words,
         }
-        Some(Box::new(BooleanQuery::new(clauses)))
     }
+}
+
+/// Scores of `query` for documents found some other way (those it does not
+/// match are left out).
+fn scores_of(
+    searcher: &Searcher,
+    query: &dyn Query,
+    mut docs: Vec<DocAddress>,
+) -> Result<Vec<(DocAddress, f32)>> {
+    docs.sort();
+    let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
+    let mut out = Vec::with_capacity(docs.len());
+    let mut current: Option<(u32, Box<dyn Scorer>)> = None;
+    for address in docs {
+        if current
+            .as_ref()
+            .is_none_or(|(seg, _)| *seg != address.segment_ord)
+        {
+            let reader = searcher.segment_reader(address.segment_ord);
+            current = Some((address.segment_ord, weight.scorer(reader, 1.0)?));
+        }
+        if let Some((_, scorer)) = current.as_mut()
+            && scorer.doc() <= address.doc_id
+            && scorer.seek(address.doc_id) == address.doc_id
+        {
+            out.push((address, scorer.score()));
+        }
+    }
+    Ok(out)
+}
+
+fn is_han(c: char) -> bool {
+    whisker_ingest::is_cjk(c) && !matches!(c as u32, 0x3040..=0x30FF | 0xAC00..=0xD7AF)
 }
 
 /// The first `chars` characters of `text`, cut at a character boundary.
