@@ -96,6 +96,15 @@ fn eval_docs_index_rerun_unchanged_and_rank_first() {
         assert_eq!(num(&again, key), 0, "re-run {key}: {again:#}");
     }
     assert_eq!(num(&again, "unchanged"), files, "re-run: {again:#}");
+    // The three unreadable files are unchanged, but not forgotten: --strict
+    // still fails on them.
+    assert_eq!(num(&again, "still_failing"), 3, "re-run: {again:#}");
+    let (_, strict) = add(data.path(), &[&docs], &["--strict"]);
+    assert_eq!(
+        strict.status.code(),
+        Some(1),
+        "--strict on a re-run with unreadable files"
+    );
 
     let misses: Vec<String> = rank_one_table()
         .into_iter()

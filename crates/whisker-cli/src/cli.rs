@@ -26,7 +26,7 @@ pub enum Command {
     Add {
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
-        /// Exit with status 1 if any file failed.
+        /// Exit with status 1 if any file failed, in this run or unchanged since an earlier one.
         #[arg(long)]
         strict: bool,
         /// Refuse files larger than this many bytes (overrides the config).

@@ -28,7 +28,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let report = library.add(&paths, &bar, &cancel)?;
             bar.finish();
             render::add(&report, json)?;
-            let failed = strict && report.failed > 0;
+            let failed = strict && report.failed + report.still_failing > 0;
             Ok(if failed || report.cancelled {
                 ExitCode::from(1)
             } else {

@@ -32,6 +32,12 @@ pub fn add(report: &AddReport, as_json: bool) -> Result<()> {
         "Unchanged {} · moved {} · removed {} · failed {} · skipped (unsupported type) {}",
         report.unchanged, report.moved, report.removed, report.failed, report.skipped
     );
+    if report.still_failing > 0 {
+        println!(
+            "{} unchanged file(s) still cannot be read; `whisker status` lists why.",
+            report.still_failing
+        );
+    }
     if !report.failures.is_empty() {
         println!("Failed:");
         for f in &report.failures {

@@ -4,27 +4,31 @@
 //! an exact phrase query finds any substring however jieba segments its
 //! context, and jieba's search-mode words (a long word such as "向量检索" and
 //! its dictionary parts "向量", "检索") at the position of their first
-//! character, for BM25 ranking. Kana are indexed one character at a time. Runs of other letters
-//! and digits (Latin, Cyrillic, Hangul, ...) are words; the filters after the
-//! tokenizer lower-case them and apply the English stemmer.
+//! character, for BM25 ranking. Kana are indexed one character at a time.
+//! Runs of other letters and digits (Latin, Cyrillic, Hangul, ...) are words,
+//! lower-cased; purely ASCII-alphabetic words are stemmed (English).
+//!
+//! Lower-casing and stemming happen inside the tokenizer rather than in
+//! Tantivy filters so that Han tokens skip them, and tokens are produced
+//! lazily into one reused buffer: indexing speed is bound by this code.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use jieba_rs::{Jieba, TokenizeMode};
-use tantivy::tokenizer::{
-    Language, LowerCaser, RemoveLongFilter, Stemmer, TextAnalyzer, Token, TokenStream, Tokenizer,
-};
+use rust_stemmers::{Algorithm, Stemmer};
+use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
 
 /// The name the analyser is registered under in the index.
 pub const ANALYZER: &str = "whisker_mixed";
 
-/// The full analyser: mixed-script tokenizer, long-token removal, lower-casing, stemming.
+/// Words longer than this many bytes (hashes, base64) are not indexed.
+const MAX_WORD_BYTES: usize = 48;
+
+/// The analyser used for both text and queries.
 pub fn analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(MixedTokenizer)
-        .filter(RemoveLongFilter::limit(48))
-        .filter(LowerCaser)
-        .filter(Stemmer::new(Language::English))
-        .build()
+    TextAnalyzer::builder(MixedTokenizer).build()
 }
 
 /// jieba's dictionary takes a moment to load; every tokenizer shares one.
@@ -33,41 +37,175 @@ fn jieba() -> &'static Jieba {
     JIEBA.get_or_init(Jieba::new)
 }
 
+fn stemmer() -> &'static Stemmer {
+    static STEMMER: OnceLock<Stemmer> = OnceLock::new();
+    STEMMER.get_or_init(|| Stemmer::create(Algorithm::English))
+}
+
 /// Splits text into tokens by script; see the module docs.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MixedTokenizer;
 
-/// The tokens of one text, produced up front.
+/// Tokens of one text, produced on demand.
 #[derive(Debug)]
-pub struct MixedTokenStream {
-    tokens: Vec<Token>,
-    next: usize,
+pub struct MixedTokenStream<'a> {
+    text: &'a str,
+    /// Byte offset where scanning resumes.
+    cursor: usize,
+    /// Position of the next word or character.
+    position: usize,
+    /// Tokens of the current Han run still to emit, last first: (from, to, position).
+    pending: Vec<(usize, usize, usize)>,
+    token: Token,
 }
 
 impl Tokenizer for MixedTokenizer {
-    type TokenStream<'a> = MixedTokenStream;
+    type TokenStream<'a> = MixedTokenStream<'a>;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> MixedTokenStream {
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> MixedTokenStream<'a> {
         MixedTokenStream {
-            tokens: tokenize(text),
-            next: 0,
+            text,
+            cursor: 0,
+            position: 0,
+            pending: Vec::new(),
+            token: Token::default(),
         }
     }
 }
 
-impl TokenStream for MixedTokenStream {
+impl TokenStream for MixedTokenStream<'_> {
     fn advance(&mut self) -> bool {
-        self.next += 1;
-        self.next <= self.tokens.len()
+        loop {
+            if let Some((from, to, position)) = self.pending.pop() {
+                self.set(from, to, position);
+                return true;
+            }
+            let Some((kind, from, to)) = self.next_run() else {
+                return false;
+            };
+            match kind {
+                Script::Han => self.segment_han(from, to),
+                Script::Kana => {
+                    self.set(from, to, self.position);
+                    self.position += 1;
+                    return true;
+                }
+                _ if to - from > MAX_WORD_BYTES => self.position += 1,
+                _ => {
+                    self.set(from, to, self.position);
+                    self.position += 1;
+                    normalise_word(&mut self.token.text);
+                    return true;
+                }
+            }
+        }
     }
 
     fn token(&self) -> &Token {
-        &self.tokens[self.next - 1]
+        &self.token
     }
 
     fn token_mut(&mut self) -> &mut Token {
-        &mut self.tokens[self.next - 1]
+        &mut self.token
     }
+}
+
+impl MixedTokenStream<'_> {
+    fn set(&mut self, from: usize, to: usize, position: usize) {
+        let token = &mut self.token;
+        token.offset_from = from;
+        token.offset_to = to;
+        token.position = position;
+        token.position_length = 1;
+        token.text.clear();
+        token.text.push_str(&self.text[from..to]);
+    }
+
+    /// The next run of one script from the cursor: (script, from, to).
+    /// Kana runs are one character long.
+    fn next_run(&mut self) -> Option<(Script, usize, usize)> {
+        let rest = &self.text[self.cursor..];
+        let mut chars = rest.char_indices();
+        let (start, kind) = loop {
+            let (i, c) = chars.next()?;
+            let kind = script(c);
+            if kind != Script::Other {
+                break (i, kind);
+            }
+        };
+        let mut end = rest.len();
+        if kind == Script::Kana {
+            end = start + rest[start..].chars().next().map_or(0, char::len_utf8);
+        } else {
+            for (i, c) in chars {
+                if script(c) != kind {
+                    end = i;
+                    break;
+                }
+            }
+        }
+        let base = self.cursor;
+        self.cursor += end;
+        Some((kind, base + start, base + end))
+    }
+
+    /// Queues one Han run: every character, plus jieba's words of two or
+    /// more characters at the position of their first character.
+    fn segment_han(&mut self, from: usize, to: usize) {
+        let run = &self.text[from..to];
+        let starts: Vec<usize> = run
+            .char_indices()
+            .map(|(i, _)| from + i)
+            .chain(std::iter::once(to))
+            .collect();
+        let chars = starts.len() - 1;
+        let mut words = jieba().tokenize(run, TokenizeMode::Search, true);
+        words.retain(|w| w.end - w.start >= 2);
+        words.sort_by_key(|w| (w.start, std::cmp::Reverse(w.end)));
+        let mut words = words.into_iter().peekable();
+        let mut queue = Vec::with_capacity(chars * 2);
+        for c in 0..chars {
+            queue.push((starts[c], starts[c + 1], self.position + c));
+            while let Some(w) = words.next_if(|w| w.start == c) {
+                queue.push((starts[w.start], starts[w.end], self.position + c));
+            }
+        }
+        queue.reverse();
+        self.pending = queue;
+        self.position += chars;
+    }
+}
+
+/// Lower-cases a word in place and stems it if it is plain ASCII letters.
+fn normalise_word(word: &mut String) {
+    if word.is_ascii() {
+        word.make_ascii_lowercase();
+        if word.bytes().all(|b| b.is_ascii_alphabetic()) {
+            stem(word);
+        }
+    } else {
+        *word = word.to_lowercase();
+    }
+}
+
+/// Stems in place. Words follow Zipf's law, so a per-thread memo of recent
+/// stems saves most of the stemmer's work.
+fn stem(word: &mut String) {
+    const MEMO_LIMIT: usize = 50_000;
+    thread_local! {
+        static MEMO: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+    }
+    MEMO.with_borrow_mut(|memo| {
+        if let Some(stem) = memo.get(word.as_str()) {
+            word.clone_from(stem);
+            return;
+        }
+        let stem = stemmer().stem(word).into_owned();
+        if memo.len() >= MEMO_LIMIT {
+            memo.clear();
+        }
+        memo.insert(std::mem::replace(word, stem.clone()), stem);
+    });
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -87,78 +225,15 @@ fn script(c: char) -> Script {
     }
 }
 
-/// Tokens of `text` with byte offsets and positions.
+/// All tokens of `text`, for tests and tools.
 pub fn tokenize(text: &str) -> Vec<Token> {
+    let mut tokenizer = MixedTokenizer;
+    let mut stream = tokenizer.token_stream(text);
     let mut out = Vec::new();
-    let mut position = 0;
-    let mut chars = text.char_indices().peekable();
-    while let Some((start, c)) = chars.next() {
-        let kind = script(c);
-        let mut end = start + c.len_utf8();
-        if kind == Script::Other {
-            continue;
-        }
-        if kind != Script::Kana {
-            while let Some(&(i, n)) = chars.peek() {
-                if script(n) != kind {
-                    break;
-                }
-                end = i + n.len_utf8();
-                chars.next();
-            }
-        }
-        if kind == Script::Han {
-            segment_han(&text[start..end], start, &mut position, &mut out);
-        } else {
-            push(&mut out, text, start, end, position);
-            position += 1;
-        }
+    while stream.advance() {
+        out.push(stream.token().clone());
     }
     out
-}
-
-fn push(out: &mut Vec<Token>, text: &str, from: usize, to: usize, position: usize) {
-    out.push(Token {
-        offset_from: from,
-        offset_to: to,
-        position,
-        text: text[from..to].to_string(),
-        position_length: 1,
-    });
-}
-
-/// One Han run: every character on its own, at its own position, plus
-/// jieba's search-mode words of two or more characters at the position of
-/// their first character. Characters make any substring findable as a phrase
-/// whatever jieba does with its context; words give BM25 something better
-/// than characters to rank by.
-fn segment_han(run: &str, base: usize, position: &mut usize, out: &mut Vec<Token>) {
-    let starts: Vec<usize> = run
-        .char_indices()
-        .map(|(i, _)| i)
-        .chain(std::iter::once(run.len()))
-        .collect();
-    let chars = starts.len() - 1;
-    let mut words = jieba().tokenize(run, TokenizeMode::Search, true);
-    words.retain(|w| w.end - w.start >= 2);
-    words.sort_by_key(|w| (w.start, std::cmp::Reverse(w.end)));
-    let mut words = words.into_iter().peekable();
-    let mut emit = |from: usize, to: usize, at: usize| {
-        out.push(Token {
-            offset_from: base + starts[from],
-            offset_to: base + starts[to],
-            position: *position + at,
-            text: run[starts[from]..starts[to]].to_string(),
-            position_length: 1,
-        });
-    };
-    for c in 0..chars {
-        emit(c, c + 1, c);
-        while let Some(word) = words.next_if(|w| w.start == c) {
-            emit(word.start, word.end, c);
-        }
-    }
-    *position += chars;
 }
 
 #[cfg(test)]
@@ -194,8 +269,16 @@ mod tests {
     fn mixed_text_keeps_offsets() {
         let text = "用 Rust 写的知识库";
         for token in tokenize(text) {
-            assert_eq!(&text[token.offset_from..token.offset_to], token.text);
+            let original = &text[token.offset_from..token.offset_to];
+            assert_eq!(original.to_lowercase(), token.text);
         }
+    }
+
+    #[test]
+    fn very_long_words_are_dropped_but_kana_and_cyrillic_kept() {
+        let long = "a".repeat(100);
+        assert_eq!(terms(&format!("{long} ok")), ["ok"]);
+        assert_eq!(terms("カナ Привет"), ["カ", "ナ", "привет"]);
     }
 
     #[test]
@@ -214,6 +297,6 @@ mod tests {
     fn positions_continue_across_scripts() {
         let tokens = tokenize("用 Rust 写");
         let at = |text: &str| tokens.iter().find(|t| t.text == text).unwrap().position;
-        assert_eq!((at("用"), at("Rust"), at("写")), (0, 1, 2));
+        assert_eq!((at("用"), at("rust"), at("写")), (0, 1, 2));
     }
 }

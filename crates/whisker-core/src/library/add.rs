@@ -43,6 +43,9 @@ pub struct AddReport {
     /// Number of failures in this run; the reasons are in `failures`.
     pub failed: u64,
     pub failures: Vec<Failure>,
+    /// Unchanged files that failed before and so still have no chunks
+    /// (counted in `unchanged`; see `whisker status` for their reasons).
+    pub still_failing: u64,
     /// Files of types Whisker does not read, left alone.
     pub skipped: u64,
     /// Chunks written in this run.
@@ -141,11 +144,14 @@ pub(crate) fn sync(
         );
     }
     for found in fresh {
-        sink.emit(
-            &found.path.display().to_string(),
-            found.size,
-            Outcome::Unchanged,
-        );
+        let path = found.path.display().to_string();
+        if catalog
+            .get(&path)
+            .is_some_and(|r| r.status == FileStatus::Failed)
+        {
+            sink.report.still_failing += 1;
+        }
+        sink.emit(&path, found.size, Outcome::Unchanged);
     }
     let cx = Context {
         config: library.config(),
