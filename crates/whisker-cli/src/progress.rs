@@ -1,6 +1,8 @@
 //! The `add` progress bar: files done of files planned, files/s, ETA.
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::fmt;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use whisker_core::{Event, Outcome, Progress};
 
 /// Renders [`Event`]s on stderr; invisible with `--json` or when stderr is not a terminal.
@@ -17,6 +19,9 @@ impl Bar {
         };
         let bar = ProgressBar::with_draw_target(Some(0), target);
         if let Ok(style) = ProgressStyle::with_template(TEMPLATE) {
+            let style = style.with_key("rate", |state: &ProgressState, w: &mut dyn fmt::Write| {
+                let _ = write!(w, "{:.1} files/s", state.per_sec());
+            });
             bar.set_style(style.progress_chars("━╸ "));
         }
         Bar(bar)

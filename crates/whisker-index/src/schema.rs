@@ -23,7 +23,7 @@ pub struct Fields {
     pub path: tantivy::schema::Field,
     /// Chunk: analysed text, with positions, stored for snippets.
     pub text: tantivy::schema::Field,
-    /// Chunk: the document title, analysed and stored.
+    /// Chunk: the document title, stored (shown with hits, not searched).
     pub title: tantivy::schema::Field,
     /// Chunk: the file kind ("pdf", "markdown", ...).
     pub kind: tantivy::schema::Field,
@@ -52,8 +52,8 @@ impl Fields {
         let fields = Fields {
             kind_of_record: b.add_text_field("type", STRING),
             path: b.add_text_field("path", STRING | STORED),
-            text: b.add_text_field("text", analysed.clone()),
-            title: b.add_text_field("title", analysed),
+            text: b.add_text_field("text", analysed),
+            title: b.add_text_field("title", stored.clone()),
             kind: b.add_text_field("kind", STRING | STORED),
             location: b.add_text_field("location", stored.clone()),
             ord: b.add_u64_field("ord", STORED),

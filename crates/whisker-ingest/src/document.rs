@@ -229,6 +229,22 @@ impl Section {
             location,
         }
     }
+
+    /// Paragraphs (text, heading path) in order, numbered from 1.
+    pub fn paragraphs(paragraphs: impl IntoIterator<Item = (String, Vec<String>)>) -> Vec<Section> {
+        paragraphs
+            .into_iter()
+            .zip(1..)
+            .map(|((text, headings), n)| {
+                let location = Location::Paragraphs {
+                    headings,
+                    start: n,
+                    end: n,
+                };
+                Section::new(text, location)
+            })
+            .collect()
+    }
 }
 
 /// The text of one file, in reading order, with locations.

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use quick_xml::events::{BytesStart, Event};
 
-use crate::document::{Document, Kind, Limits, Location, Section};
+use crate::document::{Document, Kind, Limits, Section};
 use crate::error::Result;
 use crate::ooxml::{core_title, part_for, rels};
 use crate::xml::{Xml, attr, clean, end_local, local, text};
@@ -73,7 +73,7 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Document> {
     salvage.finish(Document {
         title: title.unwrap_or_default(),
         kind: Kind::Docx,
-        sections: sections(paragraphs),
+        sections: Section::paragraphs(paragraphs.into_iter().map(|p| (p.text, p.headings))),
     })
 }
 
@@ -92,22 +92,6 @@ fn first_title(paragraphs: &[Para]) -> Option<String> {
             .map(|p| p.text.clone())
     };
     by_role(|r| r == Role::Title).or_else(|| by_role(|r| r == Role::Heading(1)))
-}
-
-fn sections(paragraphs: Vec<Para>) -> Vec<Section> {
-    paragraphs
-        .into_iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let n = i as u32 + 1;
-            let location = Location::Paragraphs {
-                headings: p.headings,
-                start: n,
-                end: n,
-            };
-            Section::new(p.text, location)
-        })
-        .collect()
 }
 
 /// What a paragraph is, by its style or outline level.

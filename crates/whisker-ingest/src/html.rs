@@ -20,7 +20,7 @@ use html5ever::tokenizer::{
 };
 
 use crate::chunk::is_cjk;
-use crate::document::{Document, Kind, Location, Section};
+use crate::document::{Document, Kind, Section};
 use crate::encoding::decode_with_hint;
 use crate::error::Result;
 
@@ -104,20 +104,7 @@ pub(crate) struct Parsed {
 pub fn extract(bytes: &[u8]) -> Result<Document> {
     let parsed = parse(&decode(bytes)?);
     let title = parsed.title.clone().or_else(|| first_heading(&parsed));
-    let sections = parsed
-        .paragraphs
-        .into_iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let n = i as u32 + 1;
-            let location = Location::Paragraphs {
-                headings: p.headings,
-                start: n,
-                end: n,
-            };
-            Section::new(p.text, location)
-        })
-        .collect();
+    let sections = Section::paragraphs(parsed.paragraphs.into_iter().map(|p| (p.text, p.headings)));
     Ok(Document {
         title: title.unwrap_or_default(),
         kind: Kind::Html,
