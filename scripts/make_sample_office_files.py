@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the project's own sample DOCX, PPTX and XLSX files (content written for
+"""Writes the sample DOCX, PPTX and XLSX files in samples/ (content written for
 Whisker, minimal Office Open XML by hand, stdlib only). Re-run to regenerate;
 the output is deterministic."""
 
@@ -219,4 +219,4 @@ def main(out):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent)
+    main(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "samples")
