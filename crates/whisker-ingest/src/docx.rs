@@ -14,9 +14,8 @@ use quick_xml::events::{BytesStart, Event};
 
 use crate::document::{Document, Kind, Limits, Section};
 use crate::error::Result;
-use crate::ooxml::{core_title, part_for, rels};
+use crate::ooxml::{core_title, open_main, part_for, rels};
 use crate::xml::{Xml, attr, clean, end_local, local, text};
-use crate::zipped::{Package, Salvage};
 
 const FORMAT: &str = "DOCX";
 /// Longer paragraphs are body text in a heading style, not headings.
@@ -43,14 +42,7 @@ const NOTES: &[(&str, &str, &str)] = &[
 ];
 
 pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Document> {
-    let mut package = Package::open(bytes, limits, FORMAT)?;
-    let mut salvage = Salvage::default();
-    let root = salvage.part(rels(&mut package, "").map(Some))?;
-    let main = part_for(
-        &root.unwrap_or_default(),
-        "officeDocument",
-        "word/document.xml",
-    );
+    let (mut package, mut salvage, main) = open_main(bytes, limits, FORMAT, "word/document.xml")?;
     let xml = package.require_text(&main)?;
     let doc_rels = salvage
         .part(rels(&mut package, &main).map(Some))?

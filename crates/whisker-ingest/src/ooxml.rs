@@ -3,9 +3,10 @@
 
 use quick_xml::events::Event;
 
+use crate::document::Limits;
 use crate::error::Result;
 use crate::xml::{Xml, attr, collapse, local, text};
-use crate::zipped::{Package, folder, resolve};
+use crate::zipped::{Package, Salvage, folder, resolve};
 
 /// One relationship of a part: its id, type (the URI's last segment) and resolved target.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +55,22 @@ pub(crate) fn target<'r>(rels: &'r [Rel], id: &str) -> Option<&'r str> {
 }
 
 /// The target of the first relationship of type `kind`, else `fallback`.
+/// Opens an OOXML package and names its main part: the root relationships'
+/// "officeDocument" target, else `fallback`. A damaged root relationships
+/// part is salvaged (noted in the returned [`Salvage`]), not fatal.
+pub(crate) fn open_main<'a>(
+    bytes: &'a [u8],
+    limits: &Limits,
+    format: &'static str,
+    fallback: &str,
+) -> Result<(Package<'a>, Salvage, String)> {
+    let mut package = Package::open(bytes, limits, format)?;
+    let mut salvage = Salvage::default();
+    let root = salvage.part(rels(&mut package, "").map(Some))?;
+    let main = part_for(&root.unwrap_or_default(), "officeDocument", fallback);
+    Ok((package, salvage, main))
+}
+
 pub(crate) fn part_for(rels: &[Rel], kind: &str, fallback: &str) -> String {
     rels.iter()
         .find(|r| r.kind == kind)

@@ -11,21 +11,15 @@ use quick_xml::events::{BytesStart, Event};
 
 use crate::document::{Document, Kind, Limits, Location, Section};
 use crate::error::{Error, Result};
-use crate::ooxml::{Rel, core_title, part_for, rels, target};
+use crate::ooxml::{Rel, core_title, open_main, rels, target};
 use crate::xml::{Xml, attr, clean, collapse, end_local, local, rel_id, text};
 use crate::zipped::{Package, Salvage};
 
 const FORMAT: &str = "PPTX";
 
 pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Document> {
-    let mut package = Package::open(bytes, limits, FORMAT)?;
-    let mut salvage = Salvage::default();
-    let root = salvage.part(rels(&mut package, "").map(Some))?;
-    let main = part_for(
-        &root.unwrap_or_default(),
-        "officeDocument",
-        "ppt/presentation.xml",
-    );
+    let (mut package, mut salvage, main) =
+        open_main(bytes, limits, FORMAT, "ppt/presentation.xml")?;
     let slides = slide_order(&mut package, &mut salvage, &main)?;
     let mut sections = Vec::new();
     let mut first_title = None;

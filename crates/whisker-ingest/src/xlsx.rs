@@ -12,21 +12,14 @@ use quick_xml::events::{BytesStart, Event};
 
 use crate::document::{Document, Kind, Limits, Location, Section};
 use crate::error::Result;
-use crate::ooxml::{core_title, part_for, rels, target};
+use crate::ooxml::{core_title, open_main, part_for, rels, target};
 use crate::xml::{Xml, attr, collapse, end_local, local, rel_id, text};
-use crate::zipped::{Package, Salvage};
+use crate::zipped::Package;
 
 const FORMAT: &str = "XLSX";
 
 pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Document> {
-    let mut package = Package::open(bytes, limits, FORMAT)?;
-    let mut salvage = Salvage::default();
-    let root = salvage.part(rels(&mut package, "").map(Some))?;
-    let main = part_for(
-        &root.unwrap_or_default(),
-        "officeDocument",
-        "xl/workbook.xml",
-    );
+    let (mut package, mut salvage, main) = open_main(bytes, limits, FORMAT, "xl/workbook.xml")?;
     let workbook = package.require_text(&main)?;
     let sheets = sheet_list(&workbook, &main)?;
     let book_rels = salvage
