@@ -39,7 +39,7 @@ pub enum Error {
     },
     #[error("no extractable text: {0}")]
     NoText(String),
-    #[error("{0}")]
+    #[error("cannot read the file: {}", io_reason(.0))]
     Io(#[from] std::io::Error),
     /// A native library a reader needs could not be loaded: the installation's
     /// fault, not the file's. The message says how to install it.
@@ -48,6 +48,15 @@ pub enum Error {
     /// A reader crashed: Whisker's fault, not the file's.
     #[error("internal error while reading this file (please report it): {0}")]
     Bug(String),
+}
+
+/// The OS message without its "(os error N)" tail.
+fn io_reason(err: &std::io::Error) -> String {
+    let text = err.to_string();
+    match text.rfind(" (os error") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
 }
 
 fn ext_suffix(ext: &Option<String>) -> String {
@@ -93,5 +102,16 @@ impl Error {
             format,
             detail: detail.to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_errors_read_as_a_sentence_without_the_errno() {
+        let err = Error::Io(std::io::Error::from_raw_os_error(13));
+        assert_eq!(err.to_string(), "cannot read the file: Permission denied");
     }
 }
