@@ -17,7 +17,7 @@ use whisker_index::{FileRecord, FileStatus, NewChunk, StoreWriter};
 
 use super::Library;
 use super::job::{Context, Work, extract_into, fail, process, unchanged_on_disk};
-use super::scan::{Found, scan};
+use super::scan::{Found, Scan, scan};
 use crate::error::Result;
 use crate::events::{Cancel, Event, Outcome, Progress};
 
@@ -97,20 +97,8 @@ pub(crate) fn sync(
     let started = Instant::now();
     let scan = scan(roots, library.data_dir());
     let catalog = library.store().files()?;
-    let seen: HashSet<String> = scan
-        .files
-        .iter()
-        .map(|f| f.path.display().to_string())
-        .collect();
-    let missing: Vec<&FileRecord> = catalog
-        .values()
-        .filter(|r| !seen.contains(&r.path) && under_any(&r.path, roots))
-        .collect();
-    let missing_by_hash: HashMap<String, String> = missing
-        .iter()
-        .filter(|r| r.status == FileStatus::Indexed && !r.hash.is_empty())
-        .map(|r| (r.hash.clone(), r.path.clone()))
-        .collect();
+    let missing = missing(&catalog, &scan, roots);
+    let missing_by_hash = by_hash(&missing);
     let (fresh, todo): (Vec<&Found>, Vec<&Found>) = scan.files.iter().partition(|f| {
         catalog
             .get(&f.path.display().to_string())
@@ -134,25 +122,7 @@ pub(crate) fn sync(
         claimed: HashSet::new(),
         last_commit: Instant::now(),
     };
-    for (path, reason) in &scan.errors {
-        sink.emit(
-            path,
-            0,
-            Outcome::Failed {
-                reason: reason.clone(),
-            },
-        );
-    }
-    for found in fresh {
-        let path = found.path.display().to_string();
-        if catalog
-            .get(&path)
-            .is_some_and(|r| r.status == FileStatus::Failed)
-        {
-            sink.report.still_failing += 1;
-        }
-        sink.emit(&path, found.size, Outcome::Unchanged);
-    }
+    sink.known(&scan.errors, &fresh, &catalog);
     let cx = Context {
         config: library.config(),
         catalog: &catalog,
@@ -162,12 +132,7 @@ pub(crate) fn sync(
     if cancel.is_cancelled() {
         sink.report.cancelled = true;
     } else {
-        for record in missing {
-            if !sink.claimed.contains(&record.path) {
-                sink.writer.remove(&record.path);
-                sink.emit(&record.path, 0, Outcome::Removed);
-            }
-        }
+        sink.remove_unclaimed(&missing);
     }
     sink.writer.commit()?;
     progress.event(&Event::Committed);
@@ -175,6 +140,32 @@ pub(crate) fn sync(
     let mut report = sink.report;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// Catalog entries under `roots` that the walk did not find.
+fn missing<'c>(
+    catalog: &'c HashMap<String, FileRecord>,
+    scan: &Scan,
+    roots: &[PathBuf],
+) -> Vec<&'c FileRecord> {
+    let seen: HashSet<String> = scan
+        .files
+        .iter()
+        .map(|f| f.path.display().to_string())
+        .collect();
+    catalog
+        .values()
+        .filter(|r| !seen.contains(&r.path) && under_any(&r.path, roots))
+        .collect()
+}
+
+/// Content hash -> path, for the missing files whose chunks a moved file can take.
+fn by_hash(missing: &[&FileRecord]) -> HashMap<String, String> {
+    missing
+        .iter()
+        .filter(|r| r.status == FileStatus::Indexed && !r.hash.is_empty())
+        .map(|r| (r.hash.clone(), r.path.clone()))
+        .collect()
 }
 
 /// Extracts on worker threads; applies results here as they come.
@@ -283,6 +274,40 @@ impl Sink<'_> {
         self.writer.remove(&from);
         self.writer.put(&record, &chunks)?;
         Ok((record.path, Outcome::Moved { from }))
+    }
+
+    /// Reports what the walk already settled: entries it could not walk,
+    /// and files unchanged on disk (noting those that failed before).
+    fn known(
+        &mut self,
+        errors: &[(String, String)],
+        fresh: &[&Found],
+        catalog: &HashMap<String, FileRecord>,
+    ) {
+        for (path, reason) in errors {
+            let reason = reason.clone();
+            self.emit(path, 0, Outcome::Failed { reason });
+        }
+        for found in fresh {
+            let path = found.path.display().to_string();
+            if catalog
+                .get(&path)
+                .is_some_and(|r| r.status == FileStatus::Failed)
+            {
+                self.report.still_failing += 1;
+            }
+            self.emit(&path, found.size, Outcome::Unchanged);
+        }
+    }
+
+    /// Drops the missing files whose chunks no moved file took.
+    fn remove_unclaimed(&mut self, missing: &[&FileRecord]) {
+        for record in missing {
+            if !self.claimed.contains(&record.path) {
+                self.writer.remove(&record.path);
+                self.emit(&record.path, 0, Outcome::Removed);
+            }
+        }
     }
 
     fn emit(&mut self, path: &str, bytes: u64, outcome: Outcome) {
