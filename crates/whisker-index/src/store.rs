@@ -127,9 +127,13 @@ impl Store {
 
     /// Document, chunk and failure counts, and size on disk.
     pub fn stats(&self) -> Result<Stats> {
+        self.stats_of(&self.files()?)
+    }
+
+    /// Like [`Store::stats`], for a caller that already holds [`Store::files`].
+    pub fn stats_of(&self, files: &HashMap<String, FileRecord>) -> Result<Stats> {
         let searcher = self.reader.searcher();
         let chunks = searcher.search(&self.type_query(CHUNK), &Count)? as u64;
-        let files = self.files()?;
         let failed = files
             .values()
             .filter(|r| r.status == FileStatus::Failed)

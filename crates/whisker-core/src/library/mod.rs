@@ -125,9 +125,9 @@ impl Library {
     /// Counts and recent failures.
     pub fn status(&self) -> Result<Status> {
         self.store.refresh()?;
-        let mut failed: Vec<_> = self
-            .store
-            .files()?
+        let files = self.store.files()?;
+        let stats = self.store.stats_of(&files)?;
+        let mut failed: Vec<_> = files
             .into_values()
             .filter(|r| r.status == FileStatus::Failed)
             .collect();
@@ -142,7 +142,7 @@ impl Library {
             .collect();
         Ok(Status {
             data_dir: self.data_dir.display().to_string(),
-            stats: self.store.stats()?,
+            stats,
             failures,
         })
     }
