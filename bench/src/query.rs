@@ -1,5 +1,5 @@
 //! Query latency of an existing Whisker library, in process: each query runs
-//! as `whisker search` would (BM25, top k, snippets). Prints JSON with the
+//! as `whisker search` would (top k, snippets; BM25 unless `--mode`). Prints JSON with the
 //! same keys as `bench/fts5.py query`, for `bench/run.sh`.
 
 use std::collections::BTreeMap;
@@ -10,7 +10,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::Parser;
 use serde_json::json;
-use whisker_core::Library;
+use whisker_core::{Library, Mode};
 
 #[derive(Debug, Parser)]
 struct Args {
@@ -21,6 +21,9 @@ struct Args {
     queries: PathBuf,
     #[arg(long, default_value_t = 10)]
     k: usize,
+    /// bm25 | vector | hybrid (vector and hybrid need the embedding model).
+    #[arg(long, default_value = "bm25")]
+    mode: String,
     /// Timed passes over all queries (after one warm-up pass).
     #[arg(long, default_value_t = 3)]
     repeat: usize,
@@ -41,6 +44,7 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> Result<()> {
     let library = Library::open(&args.data_dir)?;
+    let mode: Mode = serde_json::from_value(json!(args.mode)).context("--mode")?;
     let text = std::fs::read_to_string(&args.queries)
         .with_context(|| format!("reading {}", args.queries.display()))?;
     let queries: Vec<&str> = text
@@ -51,13 +55,15 @@ fn run(args: Args) -> Result<()> {
     // Warm-up pass; its hit counts are reported.
     let mut hits = Vec::with_capacity(queries.len());
     for q in &queries {
-        hits.push(library.search(q, args.k)?.len());
+        let found = library.search(q, args.k, Some(mode))?;
+        anyhow::ensure!(found.mode == mode, "{}", found.note.unwrap_or_default());
+        hits.push(found.hits.len());
     }
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); queries.len()];
     for _ in 0..args.repeat {
         for (q, t) in queries.iter().zip(&mut times) {
             let start = Instant::now();
-            library.search(q, args.k)?;
+            library.search(q, args.k, Some(mode))?;
             t.push(start.elapsed().as_secs_f64() * 1e3);
         }
     }

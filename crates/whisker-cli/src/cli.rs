@@ -52,5 +52,27 @@ pub enum Command {
         /// Number of results.
         #[arg(long, short, default_value_t = 10)]
         k: usize,
+        /// Ranking: words (bm25), meaning (vector) or both (hybrid; the default,
+        /// from the config).
+        #[arg(long, value_enum)]
+        mode: Option<ModeArg>,
     },
+}
+
+/// `--mode` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ModeArg {
+    Bm25,
+    Vector,
+    Hybrid,
+}
+
+impl From<ModeArg> for whisker_core::Mode {
+    fn from(mode: ModeArg) -> Self {
+        match mode {
+            ModeArg::Bm25 => whisker_core::Mode::Bm25,
+            ModeArg::Vector => whisker_core::Mode::Vector,
+            ModeArg::Hybrid => whisker_core::Mode::Hybrid,
+        }
+    }
 }

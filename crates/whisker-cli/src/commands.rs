@@ -57,11 +57,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             render::status(&library.status()?, json)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Search { query, k } => {
+        Command::Search { query, k, mode } => {
             let library = Library::open(&data_dir)?;
             let query = query.join(" ");
-            let hits = library.search(&query, k)?;
-            render::hits(&query, &hits, json)?;
+            let found = library.search(&query, k, mode.map(Into::into))?;
+            render::hits(&query, &found, json)?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -8,7 +8,9 @@ use whisker_core::{Event, Outcome, Progress};
 /// Renders [`Event`]s on stderr; invisible with `--json` or when stderr is not a terminal.
 pub struct Bar(ProgressBar);
 
-const TEMPLATE: &str = "{spinner} {bar:30} {pos}/{len} files · {per_sec} · ETA {eta} {wide_msg}";
+const TEMPLATE: &str = "{spinner} {bar:30} {pos}/{len} files · {rate} · ETA {eta} {wide_msg}";
+const EMBED_TEMPLATE: &str =
+    "{spinner} {bar:30} {pos}/{len} chunks embedded · {rate} · ETA {eta} {wide_msg}";
 
 impl Bar {
     pub fn new(json: bool) -> Bar {
@@ -18,12 +20,7 @@ impl Bar {
             ProgressDrawTarget::stderr()
         };
         let bar = ProgressBar::with_draw_target(Some(0), target);
-        if let Ok(style) = ProgressStyle::with_template(TEMPLATE) {
-            let style = style.with_key("rate", |state: &ProgressState, w: &mut dyn fmt::Write| {
-                let _ = write!(w, "{:.1} files/s", state.per_sec());
-            });
-            bar.set_style(style.progress_chars("━╸ "));
-        }
+        set_style(&bar, TEMPLATE, "files");
         Bar(bar)
     }
 
@@ -46,6 +43,27 @@ impl Progress for Bar {
                 self.0.set_message(name.to_string());
             }
             Event::Committed => {}
+            Event::Embedding { done, total } => {
+                if *done == 0 {
+                    set_style(&self.0, EMBED_TEMPLATE, "chunks");
+                    self.0.reset();
+                    self.0.set_length(*total);
+                    self.0.set_message("");
+                }
+                self.0.set_position(*done);
+            }
         }
+    }
+}
+
+fn set_style(bar: &ProgressBar, template: &str, unit: &'static str) {
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        let style = style.with_key(
+            "rate",
+            move |state: &ProgressState, w: &mut dyn fmt::Write| {
+                let _ = write!(w, "{:.1} {unit}/s", state.per_sec());
+            },
+        );
+        bar.set_style(style.progress_chars("━╸ "));
     }
 }

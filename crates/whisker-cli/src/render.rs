@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 
 use anyhow::Result;
 use serde::Serialize;
-use whisker_core::{AddReport, Hit, RemoveReport, Status};
+use whisker_core::{AddReport, Found, RemoveReport, Status};
 
 fn json<T: Serialize>(value: &T) -> Result<()> {
     let mut out = std::io::stdout().lock();
@@ -32,6 +32,12 @@ pub fn add(report: &AddReport, as_json: bool) -> Result<()> {
         "Unchanged {} · moved {} · removed {} · failed {} · skipped (unsupported type) {}",
         report.unchanged, report.moved, report.removed, report.failed, report.skipped
     );
+    if report.embedded > 0 {
+        println!("Embedded {} chunk(s) for vector search.", report.embedded);
+    }
+    if let Some(note) = &report.vectors_note {
+        println!("Note: {note}");
+    }
     if report.still_failing > 0 {
         println!(
             "{} unchanged file(s) still cannot be read; `whisker status` lists why.",
@@ -92,6 +98,13 @@ pub fn status(status: &Status, as_json: bool) -> Result<()> {
         s.failed,
         s.size_bytes as f64 / 1e6
     );
+    match &status.embedding_model {
+        Some(model) => println!(
+            "Vectors:   {} of {} chunks embedded with {model}",
+            status.embedded_chunks, s.chunks
+        ),
+        None => println!("Vectors:   off (keyword search only)"),
+    }
     if !status.failures.is_empty() {
         println!("Files that could not be read:");
         for f in &status.failures {
@@ -104,13 +117,18 @@ pub fn status(status: &Status, as_json: bool) -> Result<()> {
 #[derive(Serialize)]
 struct SearchOutput<'a> {
     query: &'a str,
-    hits: &'a [Hit],
+    #[serde(flatten)]
+    found: &'a Found,
 }
 
-pub fn hits(query: &str, hits: &[Hit], as_json: bool) -> Result<()> {
+pub fn hits(query: &str, found: &Found, as_json: bool) -> Result<()> {
     if as_json {
-        return json(&SearchOutput { query, hits });
+        return json(&SearchOutput { query, found });
     }
+    if let Some(note) = &found.note {
+        eprintln!("note: {note}");
+    }
+    let hits = &found.hits;
     if hits.is_empty() {
         println!("No results for “{query}”.");
         return Ok(());

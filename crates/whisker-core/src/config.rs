@@ -6,6 +6,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use whisker_ingest::{ChunkOptions, Limits};
 
+use whisker_index::{Fusion, Mode, Precision};
+
+use crate::embedding::{EMBED_MODEL_ENV, EmbeddingConfig};
 use crate::error::{Error, Result};
 use crate::paths::config_file;
 
@@ -13,11 +16,25 @@ use crate::paths::config_file;
 pub const MAX_FILE_SIZE_ENV: &str = "WHISKER_MAX_FILE_SIZE";
 
 /// Everything configurable about building the library.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub chunking: ChunkOptions,
     pub limits: Limits,
+    pub embedding: EmbeddingConfig,
+    pub search: SearchConfig,
+}
+
+/// `[search]`: how queries are ranked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SearchConfig {
+    /// bm25 | vector | hybrid.
+    pub mode: Mode,
+    /// How hybrid combines the two rankings.
+    pub fusion: Fusion,
+    /// f32 | int8: how vectors are held in memory for search.
+    pub precision: Precision,
 }
 
 impl Config {
@@ -37,6 +54,9 @@ impl Config {
                 path: MAX_FILE_SIZE_ENV.into(),
                 detail: format!("expected a number of bytes, got {value:?}"),
             })?;
+        }
+        if let Ok(value) = std::env::var(EMBED_MODEL_ENV) {
+            config.embedding.model = value;
         }
         Ok(config)
     }

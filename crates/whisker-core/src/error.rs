@@ -35,6 +35,8 @@ pub enum Error {
     Store(#[from] whisker_index::Error),
     #[error("file watching failed: {0}")]
     Watch(String),
+    #[error(transparent)]
+    Model(whisker_models::Error),
 }
 
 impl Error {
@@ -49,6 +51,7 @@ impl Error {
             Error::Store(whisker_index::Error::Busy(_)) => "busy",
             Error::Store(_) => "store",
             Error::Watch(_) => "watch",
+            Error::Model(_) => "model",
         }
     }
 
@@ -59,7 +62,9 @@ impl Error {
                 Fault::User
             }
             Error::Store(whisker_index::Error::Record(_)) => Fault::Bug,
-            Error::Io { .. } | Error::Store(_) | Error::Watch(_) => Fault::Runtime,
+            Error::Io { .. } | Error::Store(_) | Error::Watch(_) | Error::Model(_) => {
+                Fault::Runtime
+            }
         }
     }
 

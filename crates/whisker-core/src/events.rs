@@ -22,6 +22,8 @@ pub enum Event {
     },
     /// Work so far is durable.
     Committed,
+    /// Stored chunks being given vectors after the files were indexed.
+    Embedding { done: u64, total: u64 },
 }
 
 /// What happened to one file.

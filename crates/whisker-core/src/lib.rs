@@ -16,13 +16,14 @@
 //! let library = Library::open("/tmp/whisker-data".as_ref())?;
 //! let report = library.add(&["/home/me/Documents".into()], &Silent, &Cancel::new())?;
 //! println!("{} indexed, {} failed", report.indexed, report.failed);
-//! for hit in library.search("向量检索", 5)? {
+//! for hit in library.search("向量检索", 5, None)?.hits {
 //!     println!("{} ({})", hit.title, hit.location);
 //! }
 //! # Ok::<(), whisker_core::Error>(())
 //! ```
 
 pub mod config;
+pub mod embedding;
 mod error;
 mod events;
 mod library;
@@ -31,6 +32,6 @@ pub mod paths;
 pub use config::Config;
 pub use error::{Error, Fault, Result};
 pub use events::{Cancel, Event, Outcome, Progress, Silent};
-pub use library::{AddReport, Failure, Library, RemoveReport, Status};
-pub use whisker_index::{Hit, Stats};
+pub use library::{AddReport, Failure, Found, Library, RemoveReport, Status};
+pub use whisker_index::{Fusion, Hit, Mode, Precision, Stats};
 pub use whisker_ingest::{ChunkOptions, Limits, Location};

@@ -31,3 +31,22 @@ pub fn store_dir(data_dir: &Path) -> PathBuf {
 pub fn config_file(data_dir: &Path) -> PathBuf {
     data_dir.join("config.toml")
 }
+
+/// Environment variable naming the models folder.
+pub const MODELS_DIR_ENV: &str = "WHISKER_MODELS_DIR";
+
+/// The models folder: `WHISKER_MODELS_DIR`, else the workspace `models/`
+/// in a development build (when it exists), else `models/` in the data folder.
+pub fn models_dir(data_dir: &Path) -> PathBuf {
+    if let Some(dir) = std::env::var_os(MODELS_DIR_ENV).filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    #[cfg(debug_assertions)]
+    {
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
+        if workspace.join("manifest.toml").is_file() || workspace.join("README.md").is_file() {
+            return workspace.canonicalize().unwrap_or(workspace);
+        }
+    }
+    data_dir.join("models")
+}

@@ -39,10 +39,20 @@ pub struct FileRecord {
 }
 
 /// A chunk to store for a file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewChunk {
     pub text: String,
     pub location: Location,
+    /// Its vector, when an embedding model is in use.
+    pub embedding: Option<Embedding>,
+}
+
+/// A chunk's vector and the model that made it (vectors of different models
+/// are not comparable, so search uses only the current model's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Embedding {
+    pub model: String,
+    pub vector: Vec<f32>,
 }
 
 /// A chunk as stored.
@@ -52,6 +62,7 @@ pub struct StoredChunk {
     pub ord: u64,
     pub text: String,
     pub location: Location,
+    pub embedding: Option<Embedding>,
 }
 
 /// A stable chunk id: the first 8 bytes of BLAKE3(path, position, text).

@@ -16,6 +16,9 @@ pub enum Error {
         path: PathBuf,
         source: tantivy::TantivyError,
     },
+    /// The folder holds a store in an older layout (before chunk vectors).
+    #[error("the library at {} was made by an older version of Whisker; move it away (or delete it) and add your files again", .0.display())]
+    OldStore(PathBuf),
     /// A stored record could not be decoded: a bug or a damaged store.
     #[error("damaged record in the library: {0}")]
     Record(String),

@@ -23,7 +23,7 @@
 //!     kind: Some("markdown".into()), chunks: 1, indexed_at: 0,
 //! };
 //! let location = Location::Lines { headings: vec![], start: 1, end: 1 };
-//! writer.put(&record, &[NewChunk { text: "向量检索 makes retrieval fast".into(), location }])?;
+//! writer.put(&record, &[NewChunk { text: "向量检索 makes retrieval fast".into(), location, embedding: None }])?;
 //! writer.commit()?;
 //! assert_eq!(store.search("检索", 5)?[0].path, "/notes/a.md");
 //! assert_eq!(store.search("retrieving", 5)?.len(), 1);
@@ -33,13 +33,19 @@
 pub mod analyzer;
 mod catalog;
 mod error;
+mod hybrid;
+mod pending;
 mod schema;
 mod search;
 mod store;
+mod vectors;
 mod writer;
 
-pub use catalog::{FileRecord, FileStatus, NewChunk, StoredChunk, chunk_id};
+pub use catalog::{Embedding, FileRecord, FileStatus, NewChunk, StoredChunk, chunk_id};
 pub use error::{Error, Result};
+pub use hybrid::{Fusion, Mode, SearchOptions, VectorQuery};
+pub use pending::{Pending, PendingChunk};
 pub use search::Hit;
 pub use store::{Stats, Store};
+pub use vectors::{Precision, dot};
 pub use writer::StoreWriter;

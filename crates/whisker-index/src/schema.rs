@@ -10,6 +10,9 @@ use tantivy::schema::{
 
 use crate::analyzer::ANALYZER;
 
+/// Name of the chunk vector field (read as a fast field).
+pub const VECTOR: &str = "vector";
+
 /// `type` values.
 pub const CHUNK: &str = "chunk";
 pub const FILE: &str = "file";
@@ -33,6 +36,10 @@ pub struct Fields {
     pub ord: tantivy::schema::Field,
     /// Chunk: a stable id (hash of path, position and text).
     pub chunk_id: tantivy::schema::Field,
+    /// Chunk: its embedding, f32 little-endian (see [`crate::vectors`]).
+    pub vector: tantivy::schema::Field,
+    /// Chunk: the id of the model that made `vector`.
+    pub embedder: tantivy::schema::Field,
     /// File: the catalog record as JSON.
     pub record: tantivy::schema::Field,
     /// File: the path again, so a record can be replaced without its chunks.
@@ -58,6 +65,8 @@ impl Fields {
             location: b.add_text_field("location", stored.clone()),
             ord: b.add_u64_field("ord", STORED),
             chunk_id: b.add_u64_field("chunk_id", INDEXED | STORED | FAST),
+            vector: b.add_bytes_field(VECTOR, FAST),
+            embedder: b.add_text_field("embedder", STRING | STORED),
             record: b.add_text_field("record", stored),
             record_key: b.add_text_field("record_key", STRING),
         };

@@ -41,10 +41,12 @@ pub struct Hit {
     /// The whole chunk.
     pub text: String,
     pub chunk_id: u64,
+    /// The chunk's position in its file, from 0.
+    pub ord: u64,
 }
 
 /// The two halves of a query: BM25 over its words, and its exact phrase.
-struct Plan {
+pub(crate) struct Plan {
     /// OR of the query's words; only term clauses, so Tantivy can use block-max WAND.
     terms: Option<BooleanQuery>,
     /// The query's characters (Han) and words (other scripts) in order.
@@ -73,8 +75,19 @@ impl Store {
     /// their top candidates, which ranks like one OR-query with a phrase clause
     /// without scoring every chunk that contains a common word.
     pub fn search(&self, query: &str, k: usize) -> Result<Vec<Hit>> {
-        let plan = self.plan(query);
         let searcher = self.reader.searcher();
+        let plan = self.plan(query);
+        let ranked = self.bm25(&searcher, &plan, k)?;
+        self.hits(&searcher, &plan, ranked)
+    }
+
+    /// BM25 (words + phrase bonus) ranking of the best `k` chunks.
+    pub(crate) fn bm25(
+        &self,
+        searcher: &Searcher,
+        plan: &Plan,
+        k: usize,
+    ) -> Result<Vec<(DocAddress, f32)>> {
         let pool = TopDocs::with_limit((k * 4).max(CANDIDATES)).order_by_score();
         let mut scores: HashMap<DocAddress, f32> = HashMap::new();
         if let Some(terms) = &plan.terms {
@@ -86,11 +99,11 @@ impl Store {
             );
         }
         if let Some(phrase) = &plan.phrase {
-            let phrased = if plan.all_words_known(&searcher)? {
+            let phrased = if plan.all_words_known(searcher)? {
                 // Every word is in the index, so the best phrase matches are
                 // among the word candidates: score the phrase on those only.
                 let candidates = scores.keys().copied().collect();
-                scores_of(&searcher, phrase, candidates)?
+                scores_of(searcher, phrase, candidates)?
             } else {
                 // A word of the query is unknown (jieba cut the text
                 // differently): find the phrase itself, then add word scores.
@@ -100,7 +113,7 @@ impl Store {
                     .map(|(_, a)| *a)
                     .filter(|a| !scores.contains_key(a));
                 if let Some(terms) = &plan.terms {
-                    scores.extend(scores_of(&searcher, terms, unscored.collect())?);
+                    scores.extend(scores_of(searcher, terms, unscored.collect())?);
                 }
                 found.into_iter().map(|(s, a)| (a, s)).collect()
             };
@@ -111,30 +124,52 @@ impl Store {
         let mut ranked: Vec<(DocAddress, f32)> = scores.into_iter().collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         ranked.truncate(k);
-        let snippet_query: &dyn Query = match (&plan.terms, &plan.phrase) {
-            (Some(terms), _) => terms,
-            (None, Some(phrase)) => phrase,
-            (None, None) => return Ok(Vec::new()),
+        Ok(ranked)
+    }
+
+    /// Loads ranked chunks as hits, with snippets around the query's words
+    /// (or the chunk's start when none of them occurs in it).
+    pub(crate) fn hits(
+        &self,
+        searcher: &Searcher,
+        plan: &Plan,
+        ranked: Vec<(DocAddress, f32)>,
+    ) -> Result<Vec<Hit>> {
+        let snippet_query: Option<&dyn Query> = match (&plan.terms, &plan.phrase) {
+            (Some(terms), _) => Some(terms),
+            (None, Some(phrase)) => Some(phrase),
+            (None, None) => None,
         };
-        let mut snippets = SnippetGenerator::create(&searcher, snippet_query, self.fields.text)?;
-        snippets.set_max_num_chars(SNIPPET_CHARS);
+        let mut snippets = match snippet_query {
+            Some(q) => Some(SnippetGenerator::create(searcher, q, self.fields.text)?),
+            None => None,
+        };
+        if let Some(s) = snippets.as_mut() {
+            s.set_max_num_chars(SNIPPET_CHARS);
+        }
         let mut hits = Vec::with_capacity(ranked.len());
         for (address, score) in ranked {
             let doc: TantivyDocument = searcher.doc(address)?;
-            hits.push(self.hit(&doc, score, &snippets)?);
+            hits.push(self.hit(&doc, score, snippets.as_ref())?);
         }
         Ok(hits)
     }
 
-    fn hit(&self, doc: &TantivyDocument, score: f32, snippets: &SnippetGenerator) -> Result<Hit> {
+    fn hit(
+        &self,
+        doc: &TantivyDocument,
+        score: f32,
+        snippets: Option<&SnippetGenerator>,
+    ) -> Result<Hit> {
         let f = &self.fields;
         let chunk = self.stored_chunk(doc)?;
-        let snippet = snippets.snippet_from_doc(doc);
-        let (snippet_text, highlights) = if snippet.fragment().is_empty() {
-            (lead(&chunk.text, SNIPPET_CHARS), Vec::new())
-        } else {
-            let ranges = snippet.highlighted().iter().map(|r| [r.start, r.end]);
-            (snippet.fragment().to_string(), ranges.collect())
+        let snippet = snippets.map(|s| s.snippet_from_doc(doc));
+        let (snippet_text, highlights) = match snippet.filter(|s| !s.fragment().is_empty()) {
+            None => (lead(&chunk.text, SNIPPET_CHARS), Vec::new()),
+            Some(snippet) => {
+                let ranges = snippet.highlighted().iter().map(|r| [r.start, r.end]);
+                (snippet.fragment().to_string(), ranges.collect())
+            }
         };
         Ok(Hit {
             path: text(doc, f.path).to_string(),
@@ -146,13 +181,14 @@ impl Store {
             highlights,
             text: chunk.text,
             chunk_id: number(doc, f.chunk_id),
+            ord: chunk.ord,
         })
     }
 
     /// Analyses the query like the text. Words (and Han characters that no
     /// word covers) become BM25 terms; characters and words in order become
     /// the phrase.
-    fn plan(&self, query: &str) -> Plan {
+    pub(crate) fn plan(&self, query: &str) -> Plan {
         let f = self.fields;
         let mut analyzer = analyzer();
         let mut stream = analyzer.token_stream(query);

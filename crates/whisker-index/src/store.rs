@@ -7,12 +7,13 @@ use tantivy::collector::{Count, DocSetCollector};
 use tantivy::directory::MmapDirectory;
 use tantivy::query::TermQuery;
 use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 use crate::analyzer::{ANALYZER, analyzer};
-use crate::catalog::{FileRecord, FileStatus, StoredChunk};
+use crate::catalog::{Embedding, FileRecord, FileStatus, StoredChunk};
 use crate::error::{Error, Result};
-use crate::schema::{CHUNK, FILE, Fields};
+use crate::schema::{CHUNK, FILE, Fields, VECTOR};
+use crate::vectors::{self, VectorCache};
 use crate::writer::StoreWriter;
 
 /// A knowledge store in one folder on disk.
@@ -21,6 +22,7 @@ pub struct Store {
     pub(crate) index: Index,
     pub(crate) reader: IndexReader,
     pub(crate) fields: Fields,
+    pub(crate) vectors: VectorCache,
 }
 
 impl std::fmt::Debug for Store {
@@ -51,7 +53,10 @@ impl Store {
         };
         let (schema, fields) = Fields::schema();
         let directory = MmapDirectory::open(dir).map_err(|e| open_err(e.into()))?;
-        let index = Index::open_or_create(directory, schema).map_err(open_err)?;
+        let index = Index::open_or_create(directory, schema).map_err(|e| match e {
+            tantivy::TantivyError::SchemaError(_) => Error::OldStore(dir.to_path_buf()),
+            e => open_err(e),
+        })?;
         index.tokenizers().register(ANALYZER, analyzer());
         let reader = index
             .reader_builder()
@@ -63,6 +68,7 @@ impl Store {
             index,
             reader,
             fields,
+            vectors: VectorCache::default(),
         })
     }
 
@@ -106,7 +112,9 @@ impl Store {
         for address in searcher.search(&query, &DocSetCollector)? {
             let doc: TantivyDocument = searcher.doc(address)?;
             if doc.get_first(self.fields.chunk_id).is_some() {
-                chunks.push(self.stored_chunk(&doc)?);
+                let mut chunk = self.stored_chunk(&doc)?;
+                chunk.embedding = self.embedding_of(&searcher, address, &doc)?;
+                chunks.push(chunk);
             }
         }
         chunks.sort_by_key(|c| c.ord);
@@ -122,7 +130,36 @@ impl Store {
             ord: number(doc, f.ord),
             text: text(doc, f.text).to_string(),
             location,
+            embedding: None,
         })
+    }
+
+    /// The stored vector of the chunk at `address`, if it has one.
+    fn embedding_of(
+        &self,
+        searcher: &Searcher,
+        address: DocAddress,
+        doc: &TantivyDocument,
+    ) -> Result<Option<Embedding>> {
+        let model = text(doc, self.fields.embedder);
+        if model.is_empty() {
+            return Ok(None);
+        }
+        let reader = searcher.segment_reader(address.segment_ord);
+        let Some(column) = reader.fast_fields().bytes(VECTOR)? else {
+            return Ok(None);
+        };
+        let Some(ord) = column.term_ords(address.doc_id).next() else {
+            return Ok(None);
+        };
+        let mut bytes = Vec::new();
+        column.ord_to_bytes(ord, &mut bytes)?;
+        let vector = vectors::decode(&bytes)
+            .ok_or_else(|| Error::Record(format!("chunk vector of {} bytes", bytes.len())))?;
+        Ok(Some(Embedding {
+            model: model.to_string(),
+            vector,
+        }))
     }
 
     /// Document, chunk and failure counts, and size on disk.

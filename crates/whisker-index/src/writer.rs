@@ -8,10 +8,18 @@
 use tantivy::directory::error::LockError;
 use tantivy::{IndexWriter, TantivyDocument, TantivyError, Term};
 
-use crate::catalog::{FileRecord, NewChunk, chunk_id};
+use crate::catalog::{Embedding, FileRecord, NewChunk, chunk_id};
 use crate::error::{Error, Result};
+use crate::pending::PendingChunk;
+use crate::schema::Fields;
 use crate::schema::{CHUNK, FILE};
 use crate::store::Store;
+use crate::vectors;
+
+fn add_embedding(doc: &mut TantivyDocument, f: &Fields, embedding: &Embedding) {
+    doc.add_bytes(f.vector, &vectors::encode(&embedding.vector));
+    doc.add_text(f.embedder, &embedding.model);
+}
 
 /// Indexing memory budget shared by the writer's threads.
 const WRITER_MEMORY: usize = 128 * 1024 * 1024;
@@ -88,6 +96,29 @@ impl<'a> StoreWriter<'a> {
         doc.add_text(f.location, location);
         doc.add_u64(f.ord, ord);
         doc.add_u64(f.chunk_id, chunk_id(&record.path, ord, &chunk.text));
+        if let Some(embedding) = &chunk.embedding {
+            add_embedding(&mut doc, f, embedding);
+        }
+        self.writer.add_document(doc)?;
+        Ok(())
+    }
+
+    /// Gives a stored chunk a vector (replacing any older one), keeping
+    /// everything else about it. Used to embed chunks indexed without a model,
+    /// or with another one.
+    pub fn embed(&mut self, chunk: &PendingChunk, embedding: &Embedding) -> Result<()> {
+        let f = &self.store.fields;
+        let mut doc = TantivyDocument::new();
+        // `type` is indexed, not stored: put it back.
+        doc.add_text(f.kind_of_record, CHUNK);
+        for (field, value) in chunk.doc.field_values() {
+            if field != f.vector && field != f.embedder && field != f.kind_of_record {
+                doc.add_field_value(field, value);
+            }
+        }
+        add_embedding(&mut doc, f, embedding);
+        self.writer
+            .delete_term(Term::from_field_u64(f.chunk_id, chunk.chunk_id));
         self.writer.add_document(doc)?;
         Ok(())
     }

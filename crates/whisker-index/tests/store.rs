@@ -28,6 +28,7 @@ fn chunk(text: &str, page: u32) -> NewChunk {
     NewChunk {
         text: text.into(),
         location: Location::Page { page },
+        embedding: None,
     }
 }
 

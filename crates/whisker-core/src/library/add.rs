@@ -15,14 +15,19 @@ use crossbeam_channel::bounded;
 use serde::Serialize;
 use whisker_index::{FileRecord, FileStatus, NewChunk, StoreWriter};
 
+use std::sync::Mutex;
+
+use whisker_models::embed::Embedder;
+
 use super::Library;
+use super::embed::{self, Tally};
 use super::job::{Context, Work, extract_into, fail, process, unchanged_on_disk};
 use super::scan::{Found, Scan, scan};
 use crate::error::Result;
 use crate::events::{Cancel, Event, Outcome, Progress};
 
 /// How often work in progress is committed.
-const COMMIT_EVERY: Duration = Duration::from_secs(5);
+pub(crate) const COMMIT_EVERY: Duration = Duration::from_secs(5);
 
 /// One file that could not be indexed, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -50,6 +55,11 @@ pub struct AddReport {
     pub skipped: u64,
     /// Chunks written in this run.
     pub chunks: u64,
+    /// Chunks given a vector in this run (new ones, and older ones caught up).
+    pub embedded: u64,
+    /// Why chunks were stored without vectors, when they were (no model
+    /// installed, or the model failed): search falls back to keywords.
+    pub vectors_note: Option<String>,
     /// Bytes of the files indexed in this run.
     pub bytes: u64,
     pub seconds: f64,
@@ -128,7 +138,9 @@ pub(crate) fn sync(
         catalog: &catalog,
         missing_by_hash: &missing_by_hash,
     };
-    run_workers(&todo, &cx, cancel, &mut sink)?;
+    let embedder = library.embedding().get();
+    let mut tally = Mutex::new(Tally::default());
+    run_workers(&todo, &cx, cancel, &mut sink, embedder.as_deref(), &tally)?;
     if cancel.is_cancelled() {
         sink.report.cancelled = true;
     } else {
@@ -136,8 +148,20 @@ pub(crate) fn sync(
     }
     sink.writer.commit()?;
     progress.event(&Event::Committed);
+    let tally = tally.get_mut().unwrap_or_else(|e| e.into_inner());
+    if let Some(embedder) = &embedder
+        && !cancel.is_cancelled()
+    {
+        let store = library.store();
+        embed::catch_up(store, &mut sink.writer, embedder, progress, cancel, tally)?;
+        sink.writer.commit()?;
+        progress.event(&Event::Committed);
+    }
     sink.writer.finish()?;
     let mut report = sink.report;
+    report.cancelled |= cancel.is_cancelled();
+    report.embedded = tally.chunks;
+    report.vectors_note = tally.error.take().or_else(|| library.embedding().note());
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }
@@ -168,12 +192,29 @@ fn by_hash(missing: &[&FileRecord]) -> HashMap<String, String> {
         .collect()
 }
 
-/// Extracts on worker threads; applies results here as they come.
-fn run_workers(todo: &[&Found], cx: &Context, cancel: &Cancel, sink: &mut Sink) -> Result<()> {
+/// Extracts on worker threads, embeds on another (when there is a model),
+/// and applies results here as they come.
+fn run_workers(
+    todo: &[&Found],
+    cx: &Context,
+    cancel: &Cancel,
+    sink: &mut Sink,
+    embedder: Option<&Embedder>,
+    tally: &Mutex<Tally>,
+) -> Result<()> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let (job_tx, job_rx) = bounded::<&Found>(workers * 4);
+    let (extracted_tx, extracted_rx) = bounded::<(u64, Work)>(workers * 2);
     let (done_tx, done_rx) = bounded::<(u64, Work)>(workers * 2);
     std::thread::scope(|s| {
+        // Without a model, extracted work goes straight to the writer.
+        let done_tx = match embedder {
+            Some(embedder) => {
+                s.spawn(move || embed::stage(extracted_rx, done_tx, embedder, cancel, tally));
+                extracted_tx
+            }
+            None => done_tx,
+        };
         for _ in 0..workers {
             let (job_rx, done_tx) = (job_rx.clone(), done_tx.clone());
             s.spawn(move || {
@@ -264,6 +305,7 @@ impl Sink<'_> {
             .map(|c| NewChunk {
                 text: c.text,
                 location: c.location,
+                embedding: c.embedding,
             })
             .collect();
         if let Some(old) = cx.catalog.get(&from) {

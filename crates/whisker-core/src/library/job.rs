@@ -83,6 +83,7 @@ pub(crate) fn extract_into(mut record: FileRecord, bytes: &[u8], config: &Config
         .map(|c| NewChunk {
             text: c.text,
             location: c.location,
+            embedding: None,
         })
         .collect();
     record.title = doc.title;

@@ -1,6 +1,7 @@
 //! The knowledge library: one data folder, its store and its settings.
 
 mod add;
+mod embed;
 mod job;
 mod scan;
 mod watch;
@@ -8,14 +9,15 @@ mod watch;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use whisker_index::{FileStatus, Hit, Stats, Store};
+use whisker_index::{FileStatus, Hit, Mode, SearchOptions, Stats, Store, VectorQuery};
 
 pub use add::{AddReport, Failure};
 
 use crate::config::Config;
+use crate::embedding::Embedding;
 use crate::error::{Error, Result};
 use crate::events::{Cancel, Progress};
-use crate::paths::store_dir;
+use crate::paths::{models_dir, store_dir};
 
 /// How many recent failures `status` lists.
 const STATUS_FAILURES: usize = 20;
@@ -26,6 +28,18 @@ pub struct Library {
     data_dir: PathBuf,
     config: Config,
     store: Store,
+    embedding: Embedding,
+}
+
+/// What a search found, and how.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Found {
+    /// The ranking actually used: `bm25` when vectors were asked for but no
+    /// embedding model is available.
+    pub mode: Mode,
+    /// Why the mode differs from the one asked for, in one sentence.
+    pub note: Option<String>,
+    pub hits: Vec<Hit>,
 }
 
 /// What `remove` did.
@@ -41,6 +55,10 @@ pub struct Status {
     pub data_dir: String,
     #[serde(flatten)]
     pub stats: Stats,
+    /// The configured embedding model, `None` when vectors are off.
+    pub embedding_model: Option<String>,
+    /// Chunks that have a vector from that model.
+    pub embedded_chunks: u64,
     /// Files that failed, most recent first (at most 20).
     pub failures: Vec<Failure>,
 }
@@ -55,12 +73,14 @@ impl Library {
     /// Opens the library with explicit settings.
     pub fn with_config(data_dir: &Path, config: Config) -> Result<Library> {
         let store = Store::open(&store_dir(data_dir))?;
+        let embedding = Embedding::new(config.embedding.clone(), &models_dir(data_dir));
         Ok(Library {
             // Canonical like the walked paths, so `add` and `watch` can tell
             // the library's own files apart even given `--data-dir kb`.
             data_dir: absolute(data_dir),
             config,
             store,
+            embedding,
         })
     }
 
@@ -74,6 +94,10 @@ impl Library {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub(crate) fn embedding(&self) -> &Embedding {
+        &self.embedding
     }
 
     /// Indexes files and folders (recursively), incrementally. Every path must exist.
@@ -140,16 +164,56 @@ impl Library {
                 reason: r.error.unwrap_or_default(),
             })
             .collect();
+        let embedding_model = self.config.embedding.model().map(str::to_string);
+        let embedded_chunks = match &embedding_model {
+            Some(model) => self.store.embedded_count(model)?,
+            None => 0,
+        };
         Ok(Status {
             data_dir: self.data_dir.display().to_string(),
             stats,
+            embedding_model,
+            embedded_chunks,
             failures,
         })
     }
 
-    /// The `k` best chunks for `query` (BM25).
-    pub fn search(&self, query: &str, k: usize) -> Result<Vec<Hit>> {
-        Ok(self.store.search(query, k)?)
+    /// The `k` best chunks for `query`, ranked as `mode` says (the
+    /// configured mode, hybrid by default, when `None`). Vector and hybrid
+    /// ranking need the embedding model; without it the search uses BM25
+    /// and [`Found::note`] says why.
+    pub fn search(&self, query: &str, k: usize, mode: Option<Mode>) -> Result<Found> {
+        let search = &self.config.search;
+        let mut options = SearchOptions {
+            k,
+            mode: mode.unwrap_or(search.mode),
+            fusion: search.fusion,
+            precision: search.precision,
+        };
+        let mut note = None;
+        let mut query_vector = None;
+        if options.mode != Mode::Bm25 {
+            match self.embedding.get() {
+                Some(embedder) => {
+                    let vector = embedder.embed_query(query).map_err(Error::Model)?;
+                    query_vector = Some((embedder, vector));
+                }
+                None => {
+                    note = self.embedding.note();
+                    options.mode = Mode::Bm25;
+                }
+            }
+        }
+        let vector = query_vector.as_ref().map(|(e, v)| VectorQuery {
+            model: e.id(),
+            vector: v,
+        });
+        let hits = self.store.search_with(query, vector, &options)?;
+        Ok(Found {
+            mode: options.mode,
+            note,
+            hits,
+        })
     }
 }
 
