@@ -57,6 +57,56 @@ pub enum Command {
         #[arg(long, value_enum)]
         mode: Option<ModeArg>,
     },
+    /// Measure quality on a benchmark set, printed as a table.
+    #[command(subcommand)]
+    Eval(EvalCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvalCommand {
+    /// Retrieval quality (nDCG@10, Recall@100, MRR@10) on a BEIR-format folder.
+    Retrieval {
+        /// Folder with corpus.jsonl, queries.jsonl and qrels/<split>.tsv.
+        #[arg(long, value_name = "DIR")]
+        beir: PathBuf,
+        /// Modes to score (repeatable); default: every mode the installed models allow.
+        #[arg(long, value_enum)]
+        mode: Vec<ModeArg>,
+        /// Which qrels file to score against.
+        #[arg(long, default_value = "test")]
+        split: String,
+        /// Keep the indexed corpus here and reuse it next time (default: a
+        /// temporary folder, deleted afterwards).
+        #[arg(long, value_name = "DIR")]
+        work_dir: Option<PathBuf>,
+        /// Hybrid fusion: rrf (reciprocal rank) or convex (normalised scores).
+        #[arg(long, value_enum)]
+        fusion: Option<FusionArg>,
+        /// Weight of the vector ranking in hybrid fusion (rrf: relative to 1;
+        /// convex: 0..1).
+        #[arg(long)]
+        vector_weight: Option<f32>,
+        /// The k of reciprocal-rank fusion.
+        #[arg(long)]
+        rrf_k: Option<f32>,
+        /// Hold vectors as f32 or int8 for search.
+        #[arg(long, value_enum)]
+        precision: Option<PrecisionArg>,
+    },
+}
+
+/// `--fusion` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum FusionArg {
+    Rrf,
+    Convex,
+}
+
+/// `--precision` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum PrecisionArg {
+    F32,
+    Int8,
 }
 
 /// `--mode` values.

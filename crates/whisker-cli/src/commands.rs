@@ -64,12 +64,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             render::hits(&query, &found, json)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Eval(command) => crate::eval::run(command, &data_dir, json),
     }
 }
 
 /// A cancel flag that Ctrl-C sets: long work stops at the next safe point
 /// and keeps what it has committed.
-fn interruptible() -> Result<Cancel> {
+pub(crate) fn interruptible() -> Result<Cancel> {
     let cancel = Cancel::new();
     let flag = cancel.clone();
     ctrlc::set_handler(move || flag.cancel())?;

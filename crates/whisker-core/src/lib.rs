@@ -25,6 +25,7 @@
 pub mod config;
 pub mod embedding;
 mod error;
+pub mod eval;
 mod events;
 mod library;
 pub mod paths;
@@ -33,5 +34,5 @@ pub use config::Config;
 pub use error::{Error, Fault, Result};
 pub use events::{Cancel, Event, Outcome, Progress, Silent};
 pub use library::{AddReport, Failure, Found, Library, RemoveReport, Status};
-pub use whisker_index::{Fusion, Hit, Mode, Precision, Stats};
+pub use whisker_index::{Fusion, Hit, Mode, Precision, SearchOptions, Stats};
 pub use whisker_ingest::{ChunkOptions, Limits, Location};

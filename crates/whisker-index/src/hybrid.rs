@@ -77,6 +77,9 @@ pub struct SearchOptions {
     pub mode: Mode,
     pub fusion: Fusion,
     pub precision: Precision,
+    /// Cut a highlighted snippet for each hit (else the chunk's start).
+    /// Evaluations that only need the ranking turn this off.
+    pub snippets: bool,
 }
 
 impl Store {
@@ -102,7 +105,7 @@ impl Store {
                 fuse(&words, &near, options.fusion)
             }
         };
-        let hits = self.hits(&searcher, &plan, ranked)?;
+        let hits = self.hits(&searcher, &plan, ranked, options.snippets)?;
         Ok(collapse(hits, k))
     }
 

@@ -78,7 +78,7 @@ impl Store {
         let searcher = self.reader.searcher();
         let plan = self.plan(query);
         let ranked = self.bm25(&searcher, &plan, k)?;
-        self.hits(&searcher, &plan, ranked)
+        self.hits(&searcher, &plan, ranked, true)
     }
 
     /// BM25 (words + phrase bonus) ranking of the best `k` chunks.
@@ -134,8 +134,10 @@ impl Store {
         searcher: &Searcher,
         plan: &Plan,
         ranked: Vec<(DocAddress, f32)>,
+        snippets: bool,
     ) -> Result<Vec<Hit>> {
         let snippet_query: Option<&dyn Query> = match (&plan.terms, &plan.phrase) {
+            _ if !snippets => None,
             (Some(terms), _) => Some(terms),
             (None, Some(phrase)) => Some(phrase),
             (None, None) => None,

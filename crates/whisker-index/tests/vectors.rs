@@ -56,6 +56,7 @@ fn options(mode: Mode, precision: Precision) -> SearchOptions {
         mode,
         fusion: Fusion::default(),
         precision,
+        snippets: true,
     }
 }
 

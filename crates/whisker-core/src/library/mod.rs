@@ -184,12 +184,18 @@ impl Library {
     /// and [`Found::note`] says why.
     pub fn search(&self, query: &str, k: usize, mode: Option<Mode>) -> Result<Found> {
         let search = &self.config.search;
-        let mut options = SearchOptions {
+        let options = SearchOptions {
             k,
             mode: mode.unwrap_or(search.mode),
             fusion: search.fusion,
             precision: search.precision,
+            snippets: true,
         };
+        self.search_with(query, options)
+    }
+
+    /// [`Library::search`] with every option explicit.
+    pub fn search_with(&self, query: &str, mut options: SearchOptions) -> Result<Found> {
         let mut note = None;
         let mut query_vector = None;
         if options.mode != Mode::Bm25 {
