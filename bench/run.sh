@@ -19,6 +19,10 @@
 #   OUT [bench/out/<timestamp>]        JSON records and RESULTS.md
 set -euo pipefail
 
+# Words only: FTS5 has no vectors, so Whisker is measured without embedding
+# (bench/vectors.sh measures vectors).
+export WHISKER_EMBED_MODEL=${WHISKER_EMBED_MODEL:-none}
+
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH=$ROOT/bench
 PY=${PYTHON:-python3}

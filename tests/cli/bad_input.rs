@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use whisker_e2e::{assert_no_panic, failures, hit_paths, num, parse, whisker, whisker_bin};
+use whisker_e2e::{
+    assert_no_panic, failures, hit_paths, num, parse, whisker, whisker_bin, without_vectors,
+};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
@@ -213,7 +215,7 @@ impl Runner {
         }
         fs::create_dir_all(data)?;
         fs::set_permissions(data, fs::Permissions::from_mode(0o777))?;
-        Command::new("setpriv")
+        without_vectors(&mut Command::new("setpriv"))
             .args(NOBODY)
             .arg(whisker_bin())
             .arg("--data-dir")

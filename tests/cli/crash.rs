@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use whisker_e2e::{
     Running, add, assert_unique_chunks, num, parse, search, status, str_of, whisker, whisker_bin,
+    without_vectors,
 };
 
 use crate::sys;
@@ -76,7 +77,8 @@ fn spawn_add(data: &Path, dir: &Path) -> Running {
         }
         None => Command::new(whisker_bin()),
     };
-    cmd.arg("--data-dir")
+    without_vectors(&mut cmd)
+        .arg("--data-dir")
         .arg(data)
         .arg("add")
         .arg(dir)

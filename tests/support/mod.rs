@@ -27,10 +27,28 @@ pub fn whisker_bin() -> PathBuf {
     bin
 }
 
-/// `whisker --data-dir DATA ARGS... --json`, not yet run.
+/// The default embedding model, which the vector tests use.
+pub const EMBED_MODEL: &str = "all-minilm-l6-v2";
+
+/// `whisker --data-dir DATA ARGS... --json`, not yet run, with vectors off:
+/// tests about files, the store and words need no model (and embedding
+/// 20,000 files would make them slow). Tests about vectors use
+/// [`with_vectors`].
 pub fn whisker_cmd(data: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(whisker_bin());
     cmd.arg("--data-dir").arg(data).args(args).arg("--json");
+    without_vectors(&mut cmd);
+    cmd
+}
+
+/// Turns vectors off for a command that runs `whisker` (directly or not).
+pub fn without_vectors(cmd: &mut Command) -> &mut Command {
+    cmd.env("WHISKER_EMBED_MODEL", "none")
+}
+
+/// Turns the default embedding model on; it must be installed (`make models`).
+pub fn with_vectors(mut cmd: Command) -> Command {
+    cmd.env("WHISKER_EMBED_MODEL", EMBED_MODEL);
     cmd
 }
 
