@@ -109,7 +109,9 @@ impl VectorCache {
                     query.len()
                 )));
             }
-            scan(&segment, reader, query, ord as u32, &mut top);
+            for part in scan_parallel(&segment, reader, query, ord as u32, k) {
+                top.merge(part);
+            }
         }
         self.forget_except(&live);
         Ok(top.into_sorted())
@@ -214,27 +216,70 @@ fn docs_with_model(
     Ok(docs)
 }
 
-/// Scores every live vector of a segment against `query`.
+/// Below this many vectors a segment is scanned on the calling thread.
+const PARALLEL_ROWS: usize = 16_384;
+
+/// Scans a segment on every core (the scan is bound by memory bandwidth,
+/// which one core does not saturate), one best-`k` list per part.
+fn scan_parallel(
+    segment: &SegmentVectors,
+    reader: &SegmentReader,
+    query: &[f32],
+    segment_ord: u32,
+    k: usize,
+) -> Vec<TopK> {
+    let rows = segment.docs.len();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let parts = if rows < PARALLEL_ROWS {
+        1
+    } else {
+        threads.min(rows / (PARALLEL_ROWS / 2))
+    };
+    let per_part = rows.div_ceil(parts.max(1));
+    let scan_part = |start: usize| {
+        let mut top = TopK::new(k);
+        let end = (start + per_part).min(rows);
+        scan(segment, reader, query, segment_ord, start..end, &mut top);
+        top
+    };
+    if parts <= 1 {
+        return vec![scan_part(0)];
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..parts)
+            .map(|p| s.spawn(move || scan_part(p * per_part)))
+            .collect();
+        // A scan thread only does arithmetic on slices; it cannot panic
+        // short of a bug, and then losing its part is the least harm.
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    })
+}
+
+/// Scores the live vectors in `rows` of a segment against `query`.
 fn scan(
     segment: &SegmentVectors,
     reader: &SegmentReader,
     query: &[f32],
     segment_ord: u32,
+    rows: std::ops::Range<usize>,
     top: &mut TopK,
 ) {
     let alive = reader.alive_bitset();
     let is_alive = |doc: DocId| alive.is_none_or(|a| a.is_alive(doc));
     let dims = segment.dims;
     if segment.i8s.is_empty() {
-        for (row, vector) in segment.f32s.chunks_exact(dims).enumerate() {
-            let doc = segment.docs[row];
+        let matrix = &segment.f32s[rows.start * dims..rows.end * dims];
+        for (i, vector) in matrix.chunks_exact(dims).enumerate() {
+            let doc = segment.docs[rows.start + i];
             if is_alive(doc) {
                 top.push(DocAddress::new(segment_ord, doc), dot(query, vector));
             }
         }
     } else {
         let (q_scale, q) = quantize(query);
-        for (row, vector) in segment.i8s.chunks_exact(dims).enumerate() {
+        let matrix = &segment.i8s[rows.start * dims..rows.end * dims];
+        for (i, vector) in matrix.chunks_exact(dims).enumerate() {
+            let row = rows.start + i;
             let doc = segment.docs[row];
             if is_alive(doc) {
                 let score = dot_i8(&q, vector) as f32 * q_scale * segment.scales[row];
@@ -335,6 +380,12 @@ impl TopK {
         {
             self.heap.pop();
             self.heap.push(std::cmp::Reverse(Entry(score, address)));
+        }
+    }
+
+    fn merge(&mut self, other: TopK) {
+        for std::cmp::Reverse(Entry(score, address)) in other.heap {
+            self.push(address, score);
         }
     }
 
