@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod models;
 mod progress;
 mod render;
 

@@ -35,6 +35,8 @@ pub enum Error {
     Store(#[from] whisker_index::Error),
     #[error("file watching failed: {0}")]
     Watch(String),
+    #[error(transparent)]
+    Model(#[from] whisker_models::Error),
 }
 
 impl Error {
@@ -49,6 +51,7 @@ impl Error {
             Error::Store(whisker_index::Error::Busy(_)) => "busy",
             Error::Store(_) => "store",
             Error::Watch(_) => "watch",
+            Error::Model(e) => model_code(e),
         }
     }
 
@@ -60,6 +63,7 @@ impl Error {
             }
             Error::Store(whisker_index::Error::Record(_)) => Fault::Bug,
             Error::Io { .. } | Error::Store(_) | Error::Watch(_) => Fault::Runtime,
+            Error::Model(e) => model_fault(e),
         }
     }
 
@@ -68,5 +72,29 @@ impl Error {
             path: path.into(),
             source,
         }
+    }
+}
+
+/// `network`: retrying or another mirror may help. `model`: a model is
+/// missing or its files are wrong; fetch or import it.
+fn model_code(error: &whisker_models::Error) -> &'static str {
+    use whisker_models::Error as M;
+    match error {
+        e if e.is_network() => "network",
+        M::UnknownModel(_) | M::Unrecognised { .. } => "invalid",
+        M::Io { .. } => "io",
+        M::Cancelled => "cancelled",
+        _ => "model",
+    }
+}
+
+fn model_fault(error: &whisker_models::Error) -> Fault {
+    use whisker_models::Error as M;
+    match error {
+        M::UnknownModel(_) | M::Unrecognised { .. } | M::NotInstalled { .. } | M::Cancelled => {
+            Fault::User
+        }
+        M::Manifest { .. } => Fault::Bug,
+        _ => Fault::Runtime,
     }
 }
