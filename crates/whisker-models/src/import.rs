@@ -47,6 +47,7 @@ pub fn import(
     observer: &dyn Observer,
 ) -> Result<Vec<ImportReport>> {
     let model = id.map(|id| manifest.get(id)).transpose()?;
+    let path = &path.canonicalize().map_err(|e| Error::io(path, e))?;
     let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
     let found = if meta.is_dir() {
         match model {

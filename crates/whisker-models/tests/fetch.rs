@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use server::{Route, Server};
 use sha2::{Digest, Sha256};
-use whisker_models::fetch::{Endpoints, FetchReport, Fetcher};
+use whisker_models::fetch::{Endpoints, FetchReport, Fetcher, Http};
 use whisker_models::installed::CheckStatus;
 use whisker_models::{Error, Manifest, Observer, Quiet, Store};
 
@@ -208,6 +208,70 @@ fn a_download_cut_mid_file_resumes_with_a_range_request() {
         .map(|r| r.range)
         .collect();
     assert_eq!(ranges, [None, Some("bytes=150000-".to_string())]);
+}
+
+#[test]
+fn a_server_that_goes_silent_times_out_and_keeps_what_arrived() {
+    let setup = Setup::new();
+    let a = content(21, 100_000);
+    let path = "/org/m/resolve/r1/a.gguf";
+    let pause = std::time::Duration::from_secs(3);
+    setup.server.route(
+        path,
+        Route::Stall {
+            body: a.clone(),
+            after: 40_000,
+            pause,
+        },
+    );
+    let manifest = manifest(&[("a.gguf", &sha256(&a), a.len())], HUB);
+    let fetcher = Fetcher::new(
+        setup.store(),
+        setup.cache.path().to_path_buf(),
+        setup.endpoints(),
+        &Quiet,
+    )
+    .with_http(Http::with_timeout(std::time::Duration::from_secs(1)));
+
+    let err = fetcher
+        .fetch(manifest.get("m").unwrap())
+        .unwrap_err()
+        .to_string();
+
+    assert!(err.contains("after 40000 of 100000 bytes"), "{err}");
+    assert_eq!(
+        fs::metadata(setup.file("m", "a.gguf.part")).unwrap().len(),
+        40_000
+    );
+}
+
+#[test]
+fn a_complete_part_file_is_finished_without_downloading_again() {
+    let setup = Setup::new();
+    let a = content(22, 10_000);
+    let path = "/org/m/resolve/r1/a.gguf";
+    setup.server.route(path, Route::File(a.clone()));
+    // No size in the manifest: the client cannot tell the `.part` is whole.
+    let manifest = manifest(&[("a.gguf", &sha256(&a), a.len())], HUB);
+    let mut unsized_manifest = manifest.clone();
+    unsized_manifest.models[0].files[0].size = None;
+    fs::create_dir_all(setup.file("m", "")).unwrap();
+    fs::write(setup.file("m", "a.gguf.part"), &a).unwrap();
+
+    setup.fetch(&unsized_manifest, "m", &Quiet).unwrap();
+
+    assert_eq!(fs::read(setup.file("m", "a.gguf")).unwrap(), a);
+    let ranges: Vec<_> = setup
+        .server
+        .requests_for(path)
+        .into_iter()
+        .map(|r| r.range)
+        .collect();
+    assert_eq!(
+        ranges,
+        [Some("bytes=10000-".to_string())],
+        "one request, answered 416"
+    );
 }
 
 #[test]

@@ -32,15 +32,20 @@ impl Default for Http {
 
 impl Http {
     pub fn new() -> Http {
+        Http::with_timeout(TIMEOUT)
+    }
+
+    /// A client that gives up on a connection, a response or a read after `timeout`.
+    pub fn with_timeout(timeout: Duration) -> Http {
         let tls = TlsConfig::builder()
             .root_certs(RootCerts::PlatformVerifier)
             .build();
         let config = Agent::config_builder()
             .tls_config(tls)
             .http_status_as_error(false)
-            .timeout_connect(Some(TIMEOUT))
-            .timeout_recv_response(Some(TIMEOUT))
-            .timeout_per_read(Some(TIMEOUT))
+            .timeout_connect(Some(timeout))
+            .timeout_recv_response(Some(timeout))
+            .timeout_per_read(Some(timeout))
             .user_agent(concat!("whisker/", env!("CARGO_PKG_VERSION")))
             .build();
         Http {
@@ -49,7 +54,8 @@ impl Http {
     }
 
     /// GETs a small text document (an index page) with an `Accept` header.
-    /// Returns the final URL (after redirects), the content type and the body.
+    /// Returns the URL asked for (relative links resolve against it), the
+    /// content type and the body.
     pub fn page(&self, url: &str, accept: &str) -> Result<(String, String, String)> {
         let mut response = self
             .agent
@@ -123,7 +129,16 @@ impl Http {
             // A server that ignores `Range` sends the whole file again.
             200 if have > 0 => return Ok(Attempt::Restart),
             200 => 0,
-            416 if have > 0 => return Ok(Attempt::Restart),
+            // Nothing past the end: the `.part` may already be whole.
+            416 if have > 0 => {
+                let whole = header(&response, "content-range")
+                    .is_some_and(|r| r.trim() == format!("bytes */{have}"));
+                return Ok(if whole {
+                    Attempt::Done(have)
+                } else {
+                    Attempt::Restart
+                });
+            }
             _ => {
                 return Err(Error::Http {
                     url: url.into(),

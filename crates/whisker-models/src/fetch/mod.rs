@@ -133,6 +133,12 @@ impl<'a> Fetcher<'a> {
         }
     }
 
+    /// Uses `http` instead of the default client (shorter time-outs in tests).
+    pub fn with_http(mut self, http: Http) -> Fetcher<'a> {
+        self.http = http;
+        self
+    }
+
     /// Makes every file of `model` present and verified.
     pub fn fetch(&self, model: &Model) -> Result<FetchReport> {
         let dir = self.store.model_dir(&model.id);

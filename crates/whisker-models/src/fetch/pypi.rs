@@ -56,7 +56,8 @@ pub(crate) fn extract(
         .by_name(member)
         .map_err(|_| package_error(&name, format!("has no member {member}")))?;
     let size = entry.size();
-    observer.begin(&format!("extract {member}"), 0, Some(size));
+    let short = member.rsplit('/').next().unwrap_or(member);
+    observer.begin(&format!("extract {short} from {name}"), 0, Some(size));
     let target = File::create(out).map_err(|e| Error::io(out, e))?;
     let mut writer = BufWriter::with_capacity(BLOCK, target);
     let (hash, _) = copy_hashed(entry, &mut writer, 0, observer).map_err(|e| e.at(out))?;

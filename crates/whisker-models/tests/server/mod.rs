@@ -24,6 +24,12 @@ pub enum Route {
         after: usize,
         fired: Arc<AtomicBool>,
     },
+    /// 200 and `after` bytes, then silence for `pause`, then the rest.
+    Stall {
+        body: Vec<u8>,
+        after: usize,
+        pause: std::time::Duration,
+    },
     /// 302 to another path on this server.
     Redirect(String),
     /// A PEP 691 JSON page.
@@ -153,6 +159,13 @@ fn answer(mut out: TcpStream, route: Option<Route>, range: Option<&str>) -> std:
                 after
             };
             ranged(&mut out, &body, range, limit)
+        }
+        Some(Route::Stall { body, after, pause }) => {
+            head(&mut out, "200 OK", body.len(), &[])?;
+            out.write_all(&body[..after])?;
+            out.flush()?;
+            std::thread::sleep(pause);
+            out.write_all(&body[after..])
         }
         Some(Route::Redirect(to)) => head(&mut out, "302 Found", 0, &[("Location", &to)]),
         Some(Route::Json(page)) => {
