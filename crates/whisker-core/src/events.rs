@@ -24,6 +24,15 @@ pub enum Event {
     Committed,
     /// Stored chunks being given vectors after the files were indexed.
     Embedding { done: u64, total: u64 },
+    /// A download, copy or hash check began: `done` bytes are already there
+    /// (a resumed download), `total` when known.
+    Transfer {
+        what: String,
+        done: u64,
+        total: Option<u64>,
+    },
+    /// Bytes done so far of the current transfer.
+    Bytes { done: u64 },
 }
 
 /// What happened to one file.

