@@ -18,6 +18,8 @@ mod bad_input;
 mod crash;
 #[path = "cli/eval_docs.rs"]
 mod eval_docs;
+#[path = "cli/eval_retrieval.rs"]
+mod eval_retrieval;
 #[path = "cli/incremental.rs"]
 mod incremental;
 #[path = "cli/models.rs"]
