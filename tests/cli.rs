@@ -30,5 +30,7 @@ mod regression;
 mod sys;
 #[path = "cli/usage.rs"]
 mod usage;
+#[path = "cli/vectors.rs"]
+mod vectors;
 #[path = "cli/watch.rs"]
 mod watch;
