@@ -84,7 +84,9 @@ impl Config {
         {
             return Err(format!("position_embedding_type '{p}' is not supported"));
         }
-        if self.num_attention_heads == 0 || self.hidden_size % self.num_attention_heads != 0 {
+        if self.num_attention_heads == 0
+            || !self.hidden_size.is_multiple_of(self.num_attention_heads)
+        {
             return Err("hidden_size is not a multiple of num_attention_heads".into());
         }
         Ok(())
