@@ -22,7 +22,11 @@ PDFIUM_SHA256_x86_64 := c76dc0f7839644bfa7c3e3107a6068df714e339c861bb7d4519907b8
 PDFIUM_SHA256_aarch64 := 4378615ad9710397c96c112611be9018629bbfe38805d91a2663a534b99c28ca
 PDFIUM := third_party/pdfium/libpdfium.so
 
-.PHONY: all deps bench-deps pdfium build models demo test bench clean
+# The embedding benchmark's Python side: sentence-transformers on PyTorch, in
+# a venv (see bench/requirements-embed.txt for why torch is ~5 GB here).
+BENCH_VENV := bench/.venv
+
+.PHONY: all deps bench-deps bench-venv pdfium build models demo test bench clean
 
 all: build
 
@@ -42,6 +46,14 @@ bench-deps: deps
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $$missing; \
 	fi
+
+## bench-venv: bench/.venv with sentence-transformers and torch (CPU use), checked by a matmul
+bench-venv: $(BENCH_VENV)/.installed
+$(BENCH_VENV)/.installed: bench/requirements-embed.txt
+	python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q -r bench/requirements-embed.txt
+	$(BENCH_VENV)/bin/python -c "import torch; print('torch', torch.__version__, (torch.randn(2, 2) @ torch.randn(2, 2)).shape)"
+	touch $@
 
 ## pdfium: fetch and verify the pdfium shared library into third_party/pdfium
 pdfium: $(PDFIUM)
@@ -85,10 +97,11 @@ test: build models
 	$(CARGO) bench --workspace --no-run
 
 ## bench: side-by-side benchmarks (see bench/README.md); results go in bench/RESULTS.md
-bench: bench-deps pdfium
+bench: bench-deps pdfium bench-venv
 	$(CARGO) build --workspace --release
 	python3 bench/pdf_quality.py
 	bench/run.sh
+	bench/embed.sh
 
 clean:
 	$(CARGO) clean

@@ -51,7 +51,9 @@ fn run(args: Args) -> Result<()> {
     let load_s = start.elapsed().as_secs_f64();
     let passages = read_passages(&args.corpus, args.n)?;
     let texts: Vec<&str> = passages.iter().map(String::as_str).collect();
+    let start = Instant::now();
     let tokens: usize = embedder.tokenize("", &texts)?.iter().map(Vec::len).sum();
+    let tokenize_s = start.elapsed().as_secs_f64();
     embedder.embed_passages(&texts[..texts.len().min(32)])?; // warm-up
     let load_before = load_average();
     let mut runs = Vec::new();
@@ -77,6 +79,7 @@ fn run(args: Args) -> Result<()> {
         "max_tokens": spec.max_tokens,
         "dims": dims,
         "load_s": load_s,
+        "tokenize_s": tokenize_s,
         "load_before": load_before,
     });
     println!("{record}");

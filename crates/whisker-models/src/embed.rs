@@ -5,10 +5,10 @@
 //! `config.json` into a config struct, `model.safetensors` memory-mapped,
 //! `tokenizer.json` with the `tokenizers` crate. [`Embedder::embed_passages`]
 //! tokenizes (in parallel, truncating at [`EmbedSpec::max_tokens`]), sorts
-//! the inputs by token count and cuts them into batches with little padding,
-//! runs the encoder, pools ([`Pooling`]) and L2-normalises, and returns the
-//! vectors in input order. Threads: all physical cores (candle's default;
-//! `RAYON_NUM_THREADS` overrides).
+//! the inputs by token count and cuts them into batches, runs the encoder on
+//! each batch packed end to end (no padding), pools ([`Pooling`]) and
+//! L2-normalises, and returns the vectors in input order. Threads: all
+//! physical cores (candle's default; `RAYON_NUM_THREADS` overrides).
 //!
 //! It does not download models (that is [`crate::fetch`]) nor store vectors.
 //!
@@ -89,14 +89,14 @@ impl EmbedSpec {
         Self::new(Pooling::Cls, 512, instruction, "")
     }
 
-    /// BAAI/bge-small-zh-v1.5: CLS pooling, an instruction before queries.
+    /// BAAI/bge-small-zh-v1.5: 512 dimensions, CLS pooling, an instruction
+    /// before queries.
     pub fn bge_small_zh_v1_5() -> Self {
-        Self::new(
-            Pooling::Cls,
-            512,
-            "为这个句子生成表示以用于检索相关文章：",
-            "",
-        )
+        let instruction = "为这个句子生成表示以用于检索相关文章：";
+        Self {
+            dims: 512,
+            ..Self::new(Pooling::Cls, 512, instruction, "")
+        }
     }
 
     /// intfloat/multilingual-e5-small: mean pooling, "query: " / "passage: ".
@@ -104,6 +104,7 @@ impl EmbedSpec {
         Self::new(Pooling::Mean, 512, "query: ", "passage: ")
     }
 
+    /// Settings of a 384-dimension model.
     fn new(pooling: Pooling, max_tokens: usize, query: &str, passage: &str) -> Self {
         Self {
             pooling,
@@ -312,6 +313,7 @@ mod tests {
     fn presets_match_their_model_cards() {
         assert_eq!(EmbedSpec::all_minilm_l6_v2().max_tokens, 256);
         assert_eq!(EmbedSpec::bge_small_en_v1_5().pooling, Pooling::Cls);
+        assert_eq!(EmbedSpec::bge_small_zh_v1_5().dims, 512);
         let e5 = EmbedSpec::multilingual_e5_small();
         assert_eq!(
             (e5.query_prefix.as_str(), e5.passage_prefix.as_str()),

@@ -14,8 +14,8 @@ use rayon::prelude::*;
 
 use super::kernels::softmax_row;
 
-/// Query rows per block: 64 rows × 512 keys of scores is 128 KiB.
-const BLOCK: usize = 64;
+/// Scores per block of query rows (128 KiB): whole rows, as many as fit.
+const BLOCK_SCORES: usize = 32 * 1024;
 
 /// `(N, 3H)` query/key/value projections of packed sequences (bias not yet
 /// added; `lens` sum to N) → `(N, H)` attention output, heads concatenated.
@@ -88,8 +88,9 @@ impl Attention {
         let (q, k, v) = (part(0), part(1), part(2));
         let scale = 1.0 / (hd as f32).sqrt();
         let mut out = vec![0f32; len * hd];
-        let mut scores = vec![0f32; BLOCK.min(len) * len];
-        for (qb, ob) in q.chunks(BLOCK * hd).zip(out.chunks_mut(BLOCK * hd)) {
+        let block = (BLOCK_SCORES / len.max(1)).max(16).min(len.max(1));
+        let mut scores = vec![0f32; block * len];
+        for (qb, ob) in q.chunks(block * hd).zip(out.chunks_mut(block * hd)) {
             let rows = qb.len() / hd;
             let scores = &mut scores[..rows * len];
             // scores = scale · q_block · kᵀ

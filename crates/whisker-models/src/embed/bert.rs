@@ -259,3 +259,117 @@ fn model_root<'a>(vb: VarBuilder<'a>, config: &Config) -> VarBuilder<'a> {
         None => vb,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    /// multilingual-e5-small's config.json: a BERT that names the XLM-R tokenizer.
+    const E5_SMALL: &str = r#"{"architectures": ["BertModel"], "attention_probs_dropout_prob": 0.1,
+        "hidden_act": "gelu", "hidden_dropout_prob": 0.1, "hidden_size": 384, "initializer_range": 0.02,
+        "intermediate_size": 1536, "layer_norm_eps": 1e-12, "max_position_embeddings": 512,
+        "model_type": "bert", "num_attention_heads": 12, "num_hidden_layers": 12, "pad_token_id": 0,
+        "position_embedding_type": "absolute", "tokenizer_class": "XLMRobertaTokenizer",
+        "torch_dtype": "float16", "transformers_version": "4.29.0.dev0", "type_vocab_size": 2,
+        "use_cache": true, "vocab_size": 250037}"#;
+
+    /// bge-small-zh-v1.5's config.json (512 wide, 4 layers; bge-small-en-v1.5
+    /// is 384 wide with 12 layers).
+    const BGE_SMALL_ZH: &str = r#"{"architectures": ["BertModel"], "attention_probs_dropout_prob": 0.1,
+        "classifier_dropout": null, "hidden_act": "gelu", "hidden_dropout_prob": 0.1, "hidden_size": 512,
+        "id2label": {"0": "LABEL_0"}, "initializer_range": 0.02, "intermediate_size": 2048,
+        "label2id": {"LABEL_0": 0}, "layer_norm_eps": 1e-12, "max_position_embeddings": 512,
+        "model_type": "bert", "num_attention_heads": 8, "num_hidden_layers": 4, "pad_token_id": 0,
+        "position_embedding_type": "absolute", "torch_dtype": "float32", "type_vocab_size": 2,
+        "use_cache": true, "vocab_size": 21128}"#;
+
+    #[test]
+    fn configs_of_the_alternative_models_load() {
+        for text in [E5_SMALL, BGE_SMALL_ZH] {
+            let config: Config = serde_json::from_str(text).unwrap();
+            config.check().unwrap();
+            assert_eq!((config.position_offset(), config.max_tokens()), (0, 512));
+        }
+    }
+
+    #[test]
+    fn roberta_style_positions_start_after_the_padding_id() {
+        let config: Config = serde_json::from_str(
+            r#"{"model_type": "xlm-roberta", "vocab_size": 10, "hidden_size": 4, "num_hidden_layers": 1,
+                "num_attention_heads": 2, "intermediate_size": 8, "max_position_embeddings": 514,
+                "pad_token_id": 1, "layer_norm_eps": 1e-5, "type_vocab_size": 1}"#,
+        )
+        .unwrap();
+        assert_eq!((config.position_offset(), config.max_tokens()), (2, 512));
+    }
+
+    #[test]
+    fn unsupported_activations_are_refused_up_front() {
+        let text = E5_SMALL.replace(r#""hidden_act": "gelu""#, r#""hidden_act": "silu""#);
+        let config: Config = serde_json::from_str(&text).unwrap();
+        assert!(config.check().unwrap_err().contains("silu"));
+    }
+
+    /// A tiny random BERT saved in f16 under a `bert.` prefix loads, and a
+    /// sequence gives the same vectors alone and packed after another one.
+    #[test]
+    fn tiny_f16_checkpoint_loads_and_packs() {
+        let (h, i, vocab, dev) = (8, 16, 20, Device::Cpu);
+        let mut tensors = HashMap::new();
+        let mut put = |name: &str, shape: &[usize]| {
+            let t = Tensor::randn(0f32, 0.5, shape, &dev).unwrap();
+            tensors.insert(format!("bert.{name}"), t.to_dtype(DType::F16).unwrap());
+        };
+        put("embeddings.word_embeddings.weight", &[vocab, h]);
+        put("embeddings.position_embeddings.weight", &[16, h]);
+        put("embeddings.token_type_embeddings.weight", &[2, h]);
+        for p in [
+            "embeddings.LayerNorm",
+            "encoder.layer.0.attention.output.LayerNorm",
+            "encoder.layer.0.output.LayerNorm",
+        ] {
+            put(&format!("{p}.weight"), &[h]);
+            put(&format!("{p}.bias"), &[h]);
+        }
+        let l = "encoder.layer.0";
+        for (name, out, inp) in [
+            ("attention.self.query", h, h),
+            ("attention.self.key", h, h),
+            ("attention.self.value", h, h),
+            ("attention.output.dense", h, h),
+            ("intermediate.dense", i, h),
+            ("output.dense", h, i),
+        ] {
+            put(&format!("{l}.{name}.weight"), &[out, inp]);
+            put(&format!("{l}.{name}.bias"), &[out]);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("model.safetensors");
+        candle_core::safetensors::save(&tensors, &path).unwrap();
+        let config: Config = serde_json::from_str(
+            r#"{"vocab_size": 20, "hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 2,
+                "intermediate_size": 16, "max_position_embeddings": 16}"#,
+        )
+        .unwrap();
+        let encoder = Encoder::load(config, &path, &dev).unwrap();
+        let alone = encoder
+            .forward(&[3, 4, 5], &[3])
+            .unwrap()
+            .to_vec2::<f32>()
+            .unwrap();
+        let packed = encoder
+            .forward(&[7, 8, 3, 4, 5], &[2, 3])
+            .unwrap()
+            .to_vec2::<f32>()
+            .unwrap();
+        for (a, b) in alone.iter().flatten().zip(packed[2..].iter().flatten()) {
+            assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+        }
+        assert!(
+            encoder.forward(&[1; 17], &[17]).is_err(),
+            "longer than the position table"
+        );
+    }
+}
