@@ -4,16 +4,13 @@
 //! without a model search falls back to BM25 and says so.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
-use whisker_e2e::{num, parse, str_of, whisker_bin, with_vectors};
+use whisker_e2e::{num, parse, str_of, whisker_cmd, with_vectors};
 
 /// `whisker --data-dir DATA ARGS... --json` with the default embedding model on.
 fn run(data: &Path, args: &[&str]) -> Value {
-    let mut cmd = Command::new(whisker_bin());
-    cmd.arg("--data-dir").arg(data).args(args).arg("--json");
-    let out = with_vectors(cmd).output().unwrap();
+    let out = with_vectors(whisker_cmd(data, args)).output().unwrap();
     assert!(
         out.status.success(),
         "whisker {args:?}: {}",
@@ -109,12 +106,7 @@ fn without_a_model_search_uses_bm25_and_says_why() {
     .unwrap();
     let empty_models = tempfile::tempdir().unwrap();
     let run_without = |args: &[&str]| {
-        let mut cmd = Command::new(whisker_bin());
-        cmd.arg("--data-dir")
-            .arg(data.path())
-            .args(args)
-            .arg("--json");
-        let out = with_vectors(cmd)
+        let out = with_vectors(whisker_cmd(data.path(), args))
             .env("WHISKER_MODELS_DIR", empty_models.path())
             .output()
             .unwrap();

@@ -10,6 +10,7 @@ use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 use whisker_models::embed::Embedder;
+use whisker_models::installed;
 use whisker_models::manifest::Manifest;
 
 /// Environment variable overriding `[embedding] model` ("none" turns vectors off).
@@ -87,13 +88,14 @@ impl Embedding {
         let spec = model.embed.clone().ok_or_else(|| {
             format!("'{id}' is not an embedding model (see `whisker models list`)")
         })?;
-        let dir = self.models_dir.join(id);
-        if !model.files.iter().all(|f| dir.join(&f.name).is_file()) {
-            return Err(format!(
-                "no embedding model installed ({id} is not in {}); searching by keywords only — run `whisker models fetch {id}`",
-                self.models_dir.display()
-            ));
-        }
+        let dir = installed::Store::new(&self.models_dir)
+            .installed(model)
+            .map_err(|_| {
+                format!(
+                    "no embedding model installed ({id} is not in {}); searching by keywords only — run `whisker models fetch {id}`",
+                    self.models_dir.display()
+                )
+            })?;
         Embedder::load(id, &dir, &spec).map(Arc::new).map_err(|e| {
             format!("cannot load the embedding model: {e}; searching by keywords only")
         })

@@ -149,13 +149,9 @@ impl Store {
         let Some(column) = reader.fast_fields().bytes(VECTOR)? else {
             return Ok(None);
         };
-        let Some(ord) = column.term_ords(address.doc_id).next() else {
+        let Some(vector) = vectors::read(&column, address.doc_id, &mut Vec::new())? else {
             return Ok(None);
         };
-        let mut bytes = Vec::new();
-        column.ord_to_bytes(ord, &mut bytes)?;
-        let vector = vectors::decode(&bytes)
-            .ok_or_else(|| Error::Record(format!("chunk vector of {} bytes", bytes.len())))?;
         Ok(Some(Embedding {
             model: model.to_string(),
             vector,

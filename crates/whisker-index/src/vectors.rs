@@ -56,6 +56,27 @@ pub(crate) fn decode(bytes: &[u8]) -> Option<Vec<f32>> {
     )
 }
 
+/// The vector stored for `doc`, if any; `buffer` is scratch space reused
+/// between calls.
+pub(crate) fn read(
+    column: &tantivy::columnar::BytesColumn,
+    doc: DocId,
+    buffer: &mut Vec<u8>,
+) -> Result<Option<Vec<f32>>> {
+    let Some(ord) = column.term_ords(doc).next() else {
+        return Ok(None);
+    };
+    buffer.clear();
+    column.ord_to_bytes(ord, buffer)?;
+    match decode(buffer).filter(|v| !v.is_empty()) {
+        Some(vector) => Ok(Some(vector)),
+        None => Err(Error::Record(format!(
+            "chunk vector of {} bytes",
+            buffer.len()
+        ))),
+    }
+}
+
 /// One segment's vectors for one model, decoded.
 #[derive(Debug)]
 struct SegmentVectors {
@@ -169,16 +190,8 @@ fn load(
     };
     let mut bytes = Vec::new();
     for doc in docs {
-        let Some(ord) = column.term_ords(doc).next() else {
+        let Some(vector) = read(&column, doc, &mut bytes)? else {
             continue;
-        };
-        bytes.clear();
-        column.ord_to_bytes(ord, &mut bytes)?;
-        let Some(vector) = decode(&bytes).filter(|v| !v.is_empty()) else {
-            return Err(Error::Record(format!(
-                "chunk vector of {} bytes",
-                bytes.len()
-            )));
         };
         if out.dims == 0 {
             out.dims = vector.len();
