@@ -9,6 +9,8 @@
 //!   cached and their members streamed out.
 //! - [`import`]: files or folders the user already has, recognised by hash.
 //! - [`embed`]: the candle sentence embedder (BERT family).
+//! - [`generate`]: GGUF chat models through candle (llama, Qwen2/3, Gemma 3),
+//!   their tokenizers and chat templates, sampling and streaming.
 //!
 //! Long work reports to an [`Observer`], which can also cancel it.
 //! It does not decide *when* to embed or how vectors are stored and searched:
@@ -32,6 +34,7 @@
 pub mod embed;
 mod error;
 pub mod fetch;
+pub mod generate;
 mod hash;
 pub mod import;
 pub mod installed;
