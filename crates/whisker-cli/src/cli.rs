@@ -58,6 +58,33 @@ pub enum Command {
         #[arg(long, value_enum)]
         mode: Option<ModeArg>,
     },
+    /// Answer a question from the knowledge base, with [n] citations and the sources.
+    ///
+    /// "Summarise report.pdf" or "compare a.docx and b.docx" read the named
+    /// documents whole instead of searching.
+    Ask {
+        #[arg(required = true, value_name = "QUESTION", num_args = 1..)]
+        question: Vec<String>,
+    },
+    /// Rewrite text: polish, shorten, expand, continue, translate or summarize.
+    ///
+    /// The text comes from the argument, --file, or standard input; only the
+    /// new text is printed on stdout, ready to paste back.
+    Write {
+        #[arg(long, short, value_enum)]
+        mode: WriteModeArg,
+        /// The text (default: --file, else standard input).
+        #[arg(value_name = "TEXT", num_args = 0..)]
+        text: Vec<String>,
+        #[arg(long, value_name = "FILE", conflicts_with = "text")]
+        file: Option<PathBuf>,
+        /// Output language for translate (default: the other one of zh/en).
+        #[arg(long, value_enum)]
+        to: Option<LangArg>,
+        /// Draw on the knowledge base, citing it with [n].
+        #[arg(long)]
+        grounded: bool,
+    },
     /// Measure quality on a benchmark set, printed as a table.
     #[command(subcommand)]
     Eval(EvalCommand),
@@ -169,6 +196,47 @@ impl From<ModeArg> for whisker_core::Mode {
             ModeArg::Bm25 => whisker_core::Mode::Bm25,
             ModeArg::Vector => whisker_core::Mode::Vector,
             ModeArg::Hybrid => whisker_core::Mode::Hybrid,
+        }
+    }
+}
+
+/// `write --mode` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum WriteModeArg {
+    Polish,
+    Shorten,
+    Expand,
+    Continue,
+    Translate,
+    Summarize,
+}
+
+impl From<WriteModeArg> for whisker_core::assistant::WriteMode {
+    fn from(mode: WriteModeArg) -> Self {
+        use whisker_core::assistant::WriteMode;
+        match mode {
+            WriteModeArg::Polish => WriteMode::Polish,
+            WriteModeArg::Shorten => WriteMode::Shorten,
+            WriteModeArg::Expand => WriteMode::Expand,
+            WriteModeArg::Continue => WriteMode::Continue,
+            WriteModeArg::Translate => WriteMode::Translate,
+            WriteModeArg::Summarize => WriteMode::Summarize,
+        }
+    }
+}
+
+/// `--to` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum LangArg {
+    Zh,
+    En,
+}
+
+impl From<LangArg> for whisker_core::assistant::Lang {
+    fn from(lang: LangArg) -> Self {
+        match lang {
+            LangArg::Zh => whisker_core::assistant::Lang::Zh,
+            LangArg::En => whisker_core::assistant::Lang::En,
         }
     }
 }

@@ -3,8 +3,9 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use whisker_core::{Cancel, Config, Library, Silent, paths};
+use whisker_core::{Assistant, Cancel, Config, Library, Silent, paths};
 
+use crate::assist;
 use crate::cli::{Cli, Command};
 use crate::models;
 use crate::progress::Bar;
@@ -64,6 +65,29 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let found = library.search(&query, k, mode.map(Into::into))?;
             render::hits(&query, &found, json)?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Ask { question } => {
+            let assistant = Assistant::open(&data_dir)?;
+            assist::ask(&assistant, &question.join(" "), json)
+        }
+        Command::Write {
+            mode,
+            text,
+            file,
+            to,
+            grounded,
+        } => {
+            let assistant = Assistant::open(&data_dir)?;
+            let text = (!text.is_empty()).then(|| text.join(" "));
+            let input = assist::WriteInput { text, file };
+            assist::write(
+                &assistant,
+                mode.into(),
+                input,
+                to.map(Into::into),
+                grounded,
+                json,
+            )
         }
         Command::Eval(command) => crate::eval::run(command, &data_dir, json),
         Command::Models { command } => models::run(command, &data_dir, json),

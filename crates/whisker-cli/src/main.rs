@@ -1,5 +1,6 @@
 //! The `whisker` binary: parses arguments and hands over to `whisker-core`.
 
+mod assist;
 mod cli;
 mod commands;
 mod eval;

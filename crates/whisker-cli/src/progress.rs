@@ -44,7 +44,11 @@ impl Progress for Bar {
                 let name = path.rsplit('/').next().unwrap_or(path);
                 self.0.set_message(name.to_string());
             }
-            Event::Committed | Event::Transfer { .. } | Event::Bytes { .. } => {}
+            Event::Committed
+            | Event::Transfer { .. }
+            | Event::Bytes { .. }
+            | Event::Stage { .. }
+            | Event::Token { .. } => {}
             Event::Embedding { done, total } => {
                 if *done == 0 {
                     set_style(&self.0, EMBED_TEMPLATE, "chunks");

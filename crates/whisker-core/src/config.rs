@@ -10,6 +10,7 @@ use whisker_index::{Fusion, Mode, Precision};
 
 use crate::embedding::{EMBED_MODEL_ENV, EmbeddingConfig};
 use crate::error::{Error, Result};
+use crate::generation::{GENERATE_MODEL_ENV, GenerationConfig};
 use crate::paths::config_file;
 
 /// Environment variable overriding `max_file_size` (bytes).
@@ -23,6 +24,28 @@ pub struct Config {
     pub limits: Limits,
     pub embedding: EmbeddingConfig,
     pub search: SearchConfig,
+    pub generation: GenerationConfig,
+    pub ask: AskConfig,
+}
+
+/// `[ask]`: when retrieval counts as having found something to answer from.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AskConfig {
+    /// A passage this similar to the question (cosine, vector modes) is relevant.
+    pub min_similarity: f32,
+    /// A passage holding this share of the question's words (IDF-weighted,
+    /// 0..1) is relevant.
+    pub min_coverage: f32,
+}
+
+impl Default for AskConfig {
+    fn default() -> Self {
+        AskConfig {
+            min_similarity: 0.35,
+            min_coverage: 0.6,
+        }
+    }
 }
 
 /// `[search]`: how queries are ranked.
@@ -57,6 +80,9 @@ impl Config {
         }
         if let Ok(value) = std::env::var(EMBED_MODEL_ENV) {
             config.embedding.model = value;
+        }
+        if let Ok(value) = std::env::var(GENERATE_MODEL_ENV) {
+            config.generation.model = value;
         }
         Ok(config)
     }

@@ -33,6 +33,25 @@ pub enum Event {
     },
     /// Bytes done so far of the current transfer.
     Bytes { done: u64 },
+    /// A step of answering began (`retrieve`, `read`, `generate`, ...), with
+    /// a short human-readable detail.
+    Stage { stage: Stage, detail: String },
+    /// The next piece of generated text, as it is streamed.
+    Token { text: String },
+}
+
+/// The steps of answering, writing or drafting slides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Searching the knowledge base.
+    Retrieve,
+    /// Loading the chat model.
+    Load,
+    /// Reading a whole document part by part (summaries, comparisons).
+    Read { part: usize, parts: usize },
+    /// Writing the reply the user sees.
+    Generate,
 }
 
 /// What happened to one file.

@@ -25,19 +25,23 @@
 //! # Ok::<(), whisker_core::Error>(())
 //! ```
 
+pub mod assistant;
 pub mod config;
 pub mod embedding;
 mod error;
 pub mod eval;
 mod events;
+mod generation;
 mod library;
 pub mod models;
 pub mod paths;
 
+pub use assistant::Assistant;
 pub use config::Config;
 pub use error::{Error, Fault, Result};
-pub use events::{Cancel, Event, Outcome, Progress, Silent};
-pub use library::{AddReport, Failure, Found, Library, RemoveReport, Status};
+pub use events::{Cancel, Event, Outcome, Progress, Silent, Stage};
+pub use generation::GenerationConfig;
+pub use library::{AddReport, Document, Failure, Found, Library, RemoveReport, Status};
 pub use models::Models;
 pub use whisker_index::{Fusion, Hit, Mode, Precision, SearchOptions, Stats};
 pub use whisker_ingest::{ChunkOptions, Limits, Location};

@@ -286,3 +286,50 @@ fn is_han(c: char) -> bool {
 fn lead(text: &str, chars: usize) -> String {
     text.chars().take(chars).collect()
 }
+
+impl Store {
+    /// How much of the query each text contains, from 0 to 1: the
+    /// IDF-weighted share of the query's terms that occur in the text.
+    ///
+    /// Common words ("the", "是") weigh little and a word the index has never
+    /// seen weighs most, so a question about something the library does not
+    /// hold scores low even when its filler words match. `whisker-core` uses
+    /// it to decide whether a search found anything worth answering from.
+    pub fn coverage(&self, query: &str, texts: &[&str]) -> Result<Vec<f32>> {
+        let searcher = self.reader.searcher();
+        let plan = self.plan(query);
+        let total = searcher.num_docs().max(1) as f32;
+        let mut weights = Vec::with_capacity(plan.words.len());
+        for term in &plan.words {
+            let df = searcher.doc_freq(term)? as f32;
+            weights.push((
+                term.value().as_str().unwrap_or_default().to_string(),
+                idf(df, total),
+            ));
+        }
+        let sum: f32 = weights.iter().map(|(_, w)| w).sum();
+        if sum <= 0.0 {
+            return Ok(vec![0.0; texts.len()]);
+        }
+        let mut analyzer = analyzer();
+        let mut covered = |text: &str| {
+            let mut present = std::collections::HashSet::new();
+            let mut stream = analyzer.token_stream(text);
+            while stream.advance() {
+                present.insert(stream.token().text.clone());
+            }
+            let hit: f32 = weights
+                .iter()
+                .filter(|(t, _)| present.contains(t))
+                .map(|(_, w)| w)
+                .sum();
+            hit / sum
+        };
+        Ok(texts.iter().map(|t| covered(t)).collect())
+    }
+}
+
+/// BM25's inverse document frequency (never negative).
+fn idf(df: f32, total: f32) -> f32 {
+    (1.0 + (total - df + 0.5) / (df + 0.5)).ln()
+}

@@ -29,12 +29,14 @@
 
 mod chat;
 mod family;
+mod requant;
 mod sample;
 mod stream;
 mod template;
 mod tokenizer;
 
 use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use candle_core::quantized::gguf_file;
@@ -128,13 +130,13 @@ pub struct Generation {
     pub decode: Duration,
 }
 
-/// A loaded chat model. Cheap to share: each [`Generator::chat`] runs on its
-/// own copy of the model state (weights are shared, the KV cache is not).
+/// A loaded chat model. Share it behind an `Arc`: replies are generated one
+/// at a time (a second caller waits), each from an empty KV cache.
 #[derive(Debug)]
 pub struct Generator {
     id: String,
     family: Family,
-    model: Model,
+    model: Mutex<Model>,
     tokenizer: Tokenizer,
     template: ChatTemplate,
     /// Tokens that end a turn.
@@ -168,7 +170,7 @@ impl Generator {
         Ok(Generator {
             id: id.to_string(),
             family,
-            model,
+            model: Mutex::new(model),
             tokenizer,
             template,
             eos,
@@ -214,35 +216,27 @@ impl Generator {
         params: &GenerateParams,
         on_text: &mut dyn FnMut(&str) -> Flow,
     ) -> Result<Generation> {
-        let prompt = self.encode(&self.prompt(messages)?)?;
-        self.complete(&prompt, params, on_text)
+        let mut session = self.session();
+        session.feed(&self.prompt(messages)?)?;
+        session.generate(params, on_text)
     }
 
-    /// Continues the token sequence `prompt` (already templated).
-    pub fn complete(
-        &self,
-        prompt: &[u32],
-        params: &GenerateParams,
-        on_text: &mut dyn FnMut(&str) -> Flow,
-    ) -> Result<Generation> {
-        if prompt.is_empty() {
-            return Err(self.error("the prompt is empty".into()));
-        }
-        if prompt.len() >= self.context {
-            return Err(self.error(format!(
-                "the prompt is {} tokens; the context window is {}",
-                prompt.len(),
-                self.context
-            )));
-        }
-        let mut run = Run {
+    /// A conversation with the model held open: text fed in and text
+    /// generated can alternate, reusing the KV cache (constrained output:
+    /// the caller writes the structure, the model fills the gaps). Holds the
+    /// model until dropped.
+    pub fn session(&self) -> Session<'_> {
+        // A reply that panicked mid-way leaves only a KV cache behind, which
+        // `reset` clears: the poison can be ignored.
+        let mut model = self.model.lock().unwrap_or_else(|p| p.into_inner());
+        model.reset();
+        Session {
             generator: self,
-            model: self.model.clone(),
-            sampler: Sampler::new(params),
-            stream: TextStream::new(&self.tokenizer, &params.stop),
-            history: prompt.to_vec(),
-        };
-        run.go(prompt.len(), params, on_text)
+            model,
+            history: Vec::new(),
+            fed: 0,
+            logits: None,
+        }
     }
 
     fn encode(&self, text: &str) -> Result<Vec<u32>> {
@@ -261,57 +255,110 @@ impl Generator {
     }
 }
 
-/// One reply being generated.
-struct Run<'a> {
+/// Tokens prefilled per forward pass: bounds the attention scores' memory
+/// (heads × chunk × context) for long prompts.
+const PREFILL_CHUNK: usize = 512;
+
+/// An open conversation with the model; see [`Generator::session`].
+pub struct Session<'a> {
     generator: &'a Generator,
-    model: Model,
-    sampler: Sampler,
-    stream: TextStream<'a>,
-    /// Prompt and generated tokens so far.
+    model: MutexGuard<'a, Model>,
+    /// Every token so far, fed and generated.
     history: Vec<u32>,
+    /// Tokens already in the KV cache.
+    fed: usize,
+    /// The next-token logits after `fed` tokens.
+    logits: Option<Tensor>,
 }
 
-impl Run<'_> {
-    fn go(
+impl std::fmt::Debug for Session<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("model", &self.generator.id)
+            .field("tokens", &self.history.len())
+            .finish()
+    }
+}
+
+impl Session<'_> {
+    /// Appends `text` (templated prompt, or forced output) to the
+    /// conversation. It is read by the model at the next [`Session::generate`].
+    pub fn feed(&mut self, text: &str) -> Result<()> {
+        let tokens = self.generator.encode(text)?;
+        if self.history.len() + tokens.len() >= self.generator.context {
+            return Err(self.generator.error(format!(
+                "the prompt is {} tokens; the context window is {}",
+                self.history.len() + tokens.len(),
+                self.generator.context
+            )));
+        }
+        self.history.extend(tokens);
+        Ok(())
+    }
+
+    /// Tokens in the conversation so far.
+    pub fn len(&self) -> usize {
+        self.history.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.history.is_empty()
+    }
+
+    /// Generates until the end of the turn, a stop string, `max_tokens`, the
+    /// context window, or `on_text` says stop.
+    pub fn generate(
         &mut self,
-        prompt_tokens: usize,
         params: &GenerateParams,
         on_text: &mut dyn FnMut(&str) -> Flow,
     ) -> Result<Generation> {
         let started = Instant::now();
-        let mut next = self.step(0, prompt_tokens)?;
+        let prompt_tokens = self.history.len();
+        if prompt_tokens == 0 {
+            return Err(self.generator.error("the prompt is empty".into()));
+        }
+        self.read_pending()?;
         let prefill = started.elapsed();
         let decoding = Instant::now();
+        let mut sampler = Sampler::new(params);
+        let mut stream = TextStream::new(&self.generator.tokenizer, &params.stop);
         let mut generated = 0;
         let finish = loop {
+            if self.history.len() >= self.generator.context {
+                break Finish::Context;
+            }
+            let logits = self
+                .logits
+                .take()
+                .ok_or_else(|| self.generator.error("no logits".into()))?;
+            let next = sampler
+                .sample(&logits, &self.history)
+                .map_err(|e| self.generator.error(format!("sampling: {e}")))?;
             generated += 1;
             self.history.push(next);
             if self.generator.eos.contains(&next) {
                 break Finish::Eos;
             }
-            let piece = self.stream.push(next).map_err(|e| self.generator.error(e))?;
+            let piece = stream.push(next).map_err(|e| self.generator.error(e))?;
             if !piece.is_empty() && on_text(&piece) == Flow::Stop {
                 break Finish::Cancelled;
             }
-            if self.stream.stopped() {
+            if stream.stopped() {
                 break Finish::Stop;
             }
             if generated >= params.max_tokens {
                 break Finish::Length;
             }
-            if self.history.len() >= self.generator.context {
-                break Finish::Context;
-            }
-            next = self.step(self.history.len() - 1, 1)?;
+            self.read_pending()?;
         };
-        if finish != Finish::Cancelled && finish != Finish::Stop {
-            let rest = self.stream.finish();
+        if matches!(finish, Finish::Eos | Finish::Length | Finish::Context) {
+            let rest = stream.finish();
             if !rest.is_empty() {
                 on_text(&rest);
             }
         }
         Ok(Generation {
-            text: self.stream.text().to_string(),
+            text: stream.text().to_string(),
             finish,
             prompt_tokens,
             tokens: generated,
@@ -320,13 +367,18 @@ impl Run<'_> {
         })
     }
 
-    /// Runs the model on `history[start..start + len]` and samples the next token.
-    fn step(&mut self, start: usize, len: usize) -> Result<u32> {
+    /// Runs the model over the tokens not yet in the KV cache, in chunks,
+    /// keeping the logits of the last.
+    fn read_pending(&mut self) -> Result<()> {
         let error = |e: candle_core::Error| self.generator.error(format!("generation: {e}"));
-        let input = Tensor::new(&self.history[start..start + len], &self.generator.device)
-            .and_then(|t| t.unsqueeze(0))
-            .map_err(error)?;
-        let logits = self.model.forward(&input, start).map_err(error)?;
-        self.sampler.sample(&logits, &self.history).map_err(error)
+        while self.fed < self.history.len() {
+            let end = (self.fed + PREFILL_CHUNK).min(self.history.len());
+            let input = Tensor::new(&self.history[self.fed..end], &self.generator.device)
+                .and_then(|t| t.unsqueeze(0))
+                .map_err(error)?;
+            self.logits = Some(self.model.forward(&input, self.fed).map_err(error)?);
+            self.fed = end;
+        }
+        Ok(())
     }
 }

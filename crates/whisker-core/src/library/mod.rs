@@ -9,7 +9,7 @@ mod watch;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use whisker_index::{FileStatus, Hit, Mode, SearchOptions, Stats, Store, VectorQuery};
+use whisker_index::{FileStatus, Hit, Mode, SearchOptions, Stats, Store, StoredChunk, VectorQuery};
 
 pub use add::{AddReport, Failure};
 
@@ -40,6 +40,15 @@ pub struct Found {
     /// Why the mode differs from the one asked for, in one sentence.
     pub note: Option<String>,
     pub hits: Vec<Hit>,
+}
+
+/// An indexed document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Document {
+    pub path: String,
+    pub title: String,
+    pub kind: String,
+    pub chunks: u64,
 }
 
 /// What `remove` did.
@@ -178,18 +187,58 @@ impl Library {
         })
     }
 
+    /// Every indexed document, sorted by path.
+    pub fn documents(&self) -> Result<Vec<Document>> {
+        let mut docs: Vec<Document> = self
+            .store
+            .files()?
+            .into_values()
+            .filter(|r| r.status == FileStatus::Indexed && r.chunks > 0)
+            .map(|r| Document {
+                path: r.path,
+                title: r.title,
+                kind: r.kind.unwrap_or_default(),
+                chunks: r.chunks,
+            })
+            .collect();
+        docs.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(docs)
+    }
+
+    /// The chunks of one document, in order.
+    pub fn chunks_of(&self, path: &str) -> Result<Vec<StoredChunk>> {
+        let mut chunks = self.store.chunks_of(path)?;
+        chunks.sort_by_key(|c| c.ord);
+        Ok(chunks)
+    }
+
+    /// How much of `query` each text contains (see [`Store::coverage`]).
+    pub fn coverage(&self, query: &str, texts: &[&str]) -> Result<Vec<f32>> {
+        Ok(self.store.coverage(query, texts)?)
+    }
+
+    /// The configured search options (top 10, snippets on).
+    pub fn search_options(&self) -> SearchOptions {
+        let search = &self.config.search;
+        SearchOptions {
+            k: 10,
+            mode: search.mode,
+            fusion: search.fusion,
+            precision: search.precision,
+            snippets: true,
+        }
+    }
+
     /// The `k` best chunks for `query`, ranked as `mode` says (the
     /// configured mode, hybrid by default, when `None`). Vector and hybrid
     /// ranking need the embedding model; without it the search uses BM25
     /// and [`Found::note`] says why.
     pub fn search(&self, query: &str, k: usize, mode: Option<Mode>) -> Result<Found> {
-        let search = &self.config.search;
+        let defaults = self.search_options();
         let options = SearchOptions {
             k,
-            mode: mode.unwrap_or(search.mode),
-            fusion: search.fusion,
-            precision: search.precision,
-            snippets: true,
+            mode: mode.unwrap_or(defaults.mode),
+            ..defaults
         };
         self.search_with(query, options)
     }

@@ -76,7 +76,13 @@ pub fn end_of_turn_tokens(metadata: &HashMap<String, Value>, tokenizer: &Tokeniz
             ids.push(id);
         }
     }
-    for marker in ["<|im_end|>", "<|eot_id|>", "<end_of_turn>", "<|end|>", "<|endoftext|>"] {
+    for marker in [
+        "<|im_end|>",
+        "<|eot_id|>",
+        "<end_of_turn>",
+        "<|end|>",
+        "<|endoftext|>",
+    ] {
         if let Some(id) = tokenizer.token_to_id(marker) {
             ids.push(id);
         }
@@ -86,14 +92,29 @@ pub fn end_of_turn_tokens(metadata: &HashMap<String, Value>, tokenizer: &Tokeniz
     ids
 }
 
-/// The weights of one family. Cloning shares the weights and copies the
-/// (small, usually empty) state, so each reply gets its own KV cache.
-#[derive(Debug, Clone)]
+/// The weights of one family, and the KV cache of the reply in progress.
 pub enum Model {
     Llama(quantized_llama::ModelWeights),
     Qwen2(quantized_qwen2::ModelWeights),
     Qwen3(quantized_qwen3::ModelWeights),
-    Gemma3(quantized_gemma3::ModelWeights),
+    /// candle's Gemma 3 cannot clear its cache: a copy made before the first
+    /// reply (weights shared, cache empty) replaces it instead.
+    Gemma3 {
+        fresh: quantized_gemma3::ModelWeights,
+        live: quantized_gemma3::ModelWeights,
+    },
+}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let family = match self {
+            Model::Llama(_) => "llama",
+            Model::Qwen2(_) => "qwen2",
+            Model::Qwen3(_) => "qwen3",
+            Model::Gemma3 { .. } => "gemma3",
+        };
+        f.debug_tuple("Model").field(&family).finish()
+    }
 }
 
 impl Model {
@@ -103,20 +124,47 @@ impl Model {
         reader: &mut R,
         device: &Device,
     ) -> candle_core::Result<Model> {
+        if super::requant::needed(&content) {
+            let (content, mut buffer) = super::requant::to_q8_0(&content, reader, device)?;
+            return Model::load_as_is(family, content, &mut buffer, device);
+        }
+        Model::load_as_is(family, content, reader, device)
+    }
+
+    fn load_as_is<R: Read + Seek>(
+        family: Family,
+        content: Content,
+        reader: &mut R,
+        device: &Device,
+    ) -> candle_core::Result<Model> {
         Ok(match family {
-            Family::Llama => {
-                Model::Llama(quantized_llama::ModelWeights::from_gguf(content, reader, device)?)
-            }
-            Family::Qwen2 => {
-                Model::Qwen2(quantized_qwen2::ModelWeights::from_gguf(content, reader, device)?)
-            }
-            Family::Qwen3 => {
-                Model::Qwen3(quantized_qwen3::ModelWeights::from_gguf(content, reader, device)?)
-            }
+            Family::Llama => Model::Llama(quantized_llama::ModelWeights::from_gguf(
+                content, reader, device,
+            )?),
+            Family::Qwen2 => Model::Qwen2(quantized_qwen2::ModelWeights::from_gguf(
+                content, reader, device,
+            )?),
+            Family::Qwen3 => Model::Qwen3(quantized_qwen3::ModelWeights::from_gguf(
+                content, reader, device,
+            )?),
             Family::Gemma3 => {
-                Model::Gemma3(quantized_gemma3::ModelWeights::from_gguf(content, reader, device)?)
+                let fresh = quantized_gemma3::ModelWeights::from_gguf(content, reader, device)?;
+                Model::Gemma3 {
+                    live: fresh.clone(),
+                    fresh,
+                }
             }
         })
+    }
+
+    /// Forgets the previous reply (empties the KV cache).
+    pub fn reset(&mut self) {
+        match self {
+            Model::Llama(m) => m.clear_kv_cache(),
+            Model::Qwen2(m) => m.clear_kv_cache(),
+            Model::Qwen3(m) => m.clear_kv_cache(),
+            Model::Gemma3 { fresh, live } => *live = fresh.clone(),
+        }
     }
 
     /// Logits for the token after `input` (shape `(1, n)`), whose first token
@@ -126,7 +174,7 @@ impl Model {
             Model::Llama(m) => m.forward(input, start)?,
             Model::Qwen2(m) => m.forward(input, start)?,
             Model::Qwen3(m) => m.forward(input, start)?,
-            Model::Gemma3(m) => m.forward(input, start)?,
+            Model::Gemma3 { live, .. } => live.forward(input, start)?,
         };
         // Some families return (1, vocab), others (1, 1, vocab) or (vocab).
         logits.flatten_all()

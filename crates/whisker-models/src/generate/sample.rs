@@ -20,9 +20,16 @@ impl Sampler {
             let top_p = params.top_p.clamp(0.0, 1.0);
             match (params.top_k, top_p < 1.0) {
                 (0, false) => Sampling::All { temperature },
-                (0, true) => Sampling::TopP { p: top_p, temperature },
+                (0, true) => Sampling::TopP {
+                    p: top_p,
+                    temperature,
+                },
                 (k, false) => Sampling::TopK { k, temperature },
-                (k, true) => Sampling::TopKThenTopP { k, p: top_p, temperature },
+                (k, true) => Sampling::TopKThenTopP {
+                    k,
+                    p: top_p,
+                    temperature,
+                },
             }
         };
         Sampler {

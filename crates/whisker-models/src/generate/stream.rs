@@ -147,7 +147,10 @@ mod tests {
         assert_eq!(held_back("the end </ans", &stop), 5);
         assert_eq!(held_back("the end <", &stop), 1);
         assert_eq!(held_back("the end", &stop), 0);
-        assert_eq!(held_back("x</answer", &["</answer>".into(), "er".into()]), 8);
+        assert_eq!(
+            held_back("x</answer", &["</answer>".into(), "er".into()]),
+            8
+        );
     }
 
     #[test]

@@ -1,0 +1,150 @@
+//! `ask` and `write`: the answer streams to stdout as it is generated; the
+//! sources follow. With `--json`, nothing streams and one JSON document is
+//! printed at the end.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use whisker_core::assistant::{
+    Answer, Assistant, Lang, Question, Rewrite, WriteMode, WriteRequest,
+};
+use whisker_core::{Event, Progress, Stage};
+
+use crate::commands::interruptible;
+use crate::render;
+
+/// Prints generated text as it comes, and each stage on stderr.
+struct Stream {
+    json: bool,
+    stages: bool,
+}
+
+impl Stream {
+    fn new(json: bool) -> Stream {
+        Stream {
+            json,
+            stages: !json && std::io::stderr().is_terminal(),
+        }
+    }
+}
+
+impl Progress for Stream {
+    fn event(&self, event: &Event) {
+        match event {
+            Event::Token { text } if !self.json => {
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(text.as_bytes());
+                let _ = out.flush();
+            }
+            Event::Stage { stage, detail } if self.stages => {
+                let what = match stage {
+                    Stage::Retrieve => "searching…".to_string(),
+                    Stage::Load => "loading the model…".to_string(),
+                    Stage::Read { part, parts } => {
+                        format!("reading {detail}, part {part}/{parts}…")
+                    }
+                    Stage::Generate => String::new(),
+                };
+                // One status line, overwritten; cleared when the text starts.
+                eprint!("\r\x1b[2K{what}");
+            }
+            _ => {}
+        }
+    }
+}
+
+pub fn ask(assistant: &Assistant, question: &str, json: bool) -> Result<ExitCode> {
+    let cancel = interruptible()?;
+    let stream = Stream::new(json);
+    let answer = assistant.ask(&Question::new(question), &stream, &cancel)?;
+    if json {
+        render::json(&answer)?;
+    } else {
+        print_sources(&answer);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_sources(answer: &Answer) {
+    println!();
+    if let Some(note) = &answer.note {
+        println!("\nNote: {note}");
+    }
+    let cited: Vec<_> = answer.cited().collect();
+    if !cited.is_empty() {
+        println!("\nSources:");
+        for s in cited {
+            println!("  [{}] {}", s.n, s.label);
+            println!("      {}", s.path);
+        }
+    } else if !answer.sources.is_empty() {
+        println!("\nSources consulted (none cited):");
+        for s in &answer.sources {
+            println!("  [{}] {}", s.n, s.label);
+        }
+    }
+}
+
+/// Where `write` takes its text from.
+pub struct WriteInput {
+    pub text: Option<String>,
+    pub file: Option<PathBuf>,
+}
+
+impl WriteInput {
+    fn read(self) -> Result<String> {
+        if let Some(text) = self.text {
+            return Ok(text);
+        }
+        if let Some(file) = self.file {
+            return std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()));
+        }
+        if std::io::stdin().is_terminal() {
+            anyhow::bail!("give the text as an argument, with --file, or on standard input");
+        }
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("reading standard input")?;
+        Ok(text)
+    }
+}
+
+pub fn write(
+    assistant: &Assistant,
+    mode: WriteMode,
+    input: WriteInput,
+    to: Option<Lang>,
+    grounded: bool,
+    json: bool,
+) -> Result<ExitCode> {
+    let request = WriteRequest {
+        mode,
+        text: input.read()?,
+        to,
+        grounded,
+    };
+    let cancel = interruptible()?;
+    let stream = Stream::new(json);
+    let rewrite = assistant.write(&request, &stream, &cancel)?;
+    if json {
+        render::json(&rewrite)?;
+    } else {
+        print_rewrite_sources(&rewrite);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_rewrite_sources(rewrite: &Rewrite) {
+    println!();
+    let cited: Vec<_> = rewrite.sources.iter().filter(|s| s.cited).collect();
+    if !cited.is_empty() {
+        eprintln!("\nSources:");
+        for s in cited {
+            eprintln!("  [{}] {}", s.n, s.label);
+        }
+    }
+}
