@@ -10,6 +10,9 @@
 //! [`Models`] lists, fetches, imports and verifies the models in the models
 //! folder (`whisker-models` does the work).
 //!
+//! [`slides`] reads a model's JSON outline into a deck and exports it as
+//! PowerPoint or Marp Markdown.
+//!
 //! It knows nothing of terminals or windows: the CLI and the Tauri app are
 //! thin faces on this crate.
 //!
@@ -33,6 +36,7 @@ mod events;
 mod library;
 pub mod models;
 pub mod paths;
+pub mod slides;
 
 pub use config::Config;
 pub use error::{Error, Fault, Result};
