@@ -40,9 +40,26 @@ fn deck() -> Deck {
                 ],
                 "这里强调中英文混合语料都能检索 [2]。",
             ),
+            // As full as the outline parser lets a slide be: six bullets
+            // of up to 200 characters, which must shrink to fit.
+            slide(
+                "A full slide",
+                &[
+                    "Whisker indexes PDF, Word, PowerPoint, Excel, EPUB, HTML, Markdown, text and code, and records where each passage came from: the page, slide, sheet row or line, so every answer can cite it",
+                    "Keyword search segments Chinese with jieba and stems English, so a query in either language finds passages in a mixed collection of documents without any setup",
+                    "向量检索把每个片段编码成向量，按语义相似度排序；即使问题里的词和原文完全不同，只要意思相近，也能找到对应的段落，并给出页码和出处",
+                    "Hybrid ranking fuses the two lists with reciprocal rank fusion, which needs no score calibration and holds up well when one of the two signals is weak",
+                    "Everything runs on the device: models are verified by hash, and a request that leaves the machine is only ever made when you turn that on yourself",
+                    "混合检索在中英文混合语料上的效果最好，这一点在评测中得到了验证",
+                ],
+                "Read one bullet aloud; the rest are for the handout.",
+            ),
             slide(
                 "Slides from what you know",
-                &["Outline from a small local model", "Exported as PPTX & Marp <Markdown>"],
+                &[
+                    "Outline from a small local model",
+                    "Exported as PPTX & Marp <Markdown>",
+                ],
                 "",
             ),
         ],
@@ -98,12 +115,15 @@ fn python() -> PathBuf {
 
 /// Runs a tool that `make deps` installs, failing clearly when it is absent.
 fn run(program: &str, args: &[&str]) -> Output {
-    let out = Command::new(program).args(args).output().unwrap_or_else(|e| {
-        panic!(
-            "cannot run {program} ({e}): run `make deps` \
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run {program} ({e}): run `make deps` \
              (libreoffice-impress, poppler-utils, fonts-noto-cjk; `make test` does it)"
-        )
-    });
+            )
+        });
     assert!(
         out.status.success(),
         "{program} {args:?} failed ({}):\n{}",
@@ -149,18 +169,40 @@ fn python_pptx_reads_titles_bullets_and_notes() {
         String::from_utf8_lossy(&out.stderr)
     );
     let read: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!((read["width"].as_u64(), read["height"].as_u64()), (Some(12_192_000), Some(6_858_000)));
+    assert_eq!(
+        (read["width"].as_u64(), read["height"].as_u64()),
+        (Some(12_192_000), Some(6_858_000))
+    );
     let slides = read["slides"].as_array().unwrap();
     let expected = expected_slides(&deck);
     assert_eq!(slides.len(), expected.len());
     for (i, (slide, (title, body, notes))) in slides.iter().zip(&expected).enumerate() {
-        let layout = if i == 0 { "Title Slide" } else { "Title and Content" };
+        let layout = if i == 0 {
+            "Title Slide"
+        } else {
+            "Title and Content"
+        };
         assert_eq!(slide["layout"], layout, "slide {}", i + 1);
-        assert_eq!(slide["title"].as_str(), Some(title.as_str()), "slide {}", i + 1);
-        let read_body: Vec<&str> = slide["body"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+        assert_eq!(
+            slide["title"].as_str(),
+            Some(title.as_str()),
+            "slide {}",
+            i + 1
+        );
+        let read_body: Vec<&str> = slide["body"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
         assert_eq!(read_body, *body, "slide {}", i + 1);
         assert!(slide["levels"].as_array().unwrap().iter().all(|l| l == 0));
-        assert_eq!(slide["notes"].as_str(), Some(notes.as_str()), "slide {}", i + 1);
+        assert_eq!(
+            slide["notes"].as_str(),
+            Some(notes.as_str()),
+            "slide {}",
+            i + 1
+        );
     }
 }
 
@@ -188,39 +230,102 @@ fn libreoffice_renders_every_slide_with_chinese_glyphs() {
     let dir = tempfile::tempdir().unwrap();
     let pptx = dir.path().join("deck.pptx");
     slides::pptx::write(&deck, &pptx).unwrap();
-    let pdf = convert_to_pdf(dir.path(), &pptx);
+    let pdf = convert(dir.path(), &pptx, "pdf");
     let expected = expected_slides(&deck);
 
     let fonts = String::from_utf8_lossy(&run("pdffonts", &[path_str(&pdf)]).stdout).into_owned();
-    assert!(fonts.contains("NotoSansCJK"), "no CJK font embedded, Chinese would be boxes:\n{fonts}");
+    assert!(
+        fonts.contains("NotoSansCJK"),
+        "no CJK font embedded, Chinese would be boxes:\n{fonts}"
+    );
     for (page, (title, _, _)) in (1..).zip(&expected) {
         let text = page_text(&pdf, page);
         let first_word = title.split([' ', '：', ':']).next().unwrap();
-        assert!(text.contains(first_word), "page {page} lacks {first_word:?}:\n{text}");
+        assert!(
+            text.contains(first_word),
+            "page {page} lacks {first_word:?}:\n{text}"
+        );
     }
 
     let pages = render_gray(dir.path(), &pdf);
     assert_eq!(pages.len(), expected.len(), "one page per slide");
     for (page, ink) in (1..).zip(&pages) {
-        assert!(*ink > 0.002 && *ink < 0.5, "page {page} looks blank or black: {ink:.4} ink");
+        assert!(
+            *ink > 0.002 && *ink < 0.5,
+            "page {page} looks blank or black: {ink:.4} ink"
+        );
     }
     save_artifacts(&pdf, &pptx, &deck);
+}
+
+/// LibreOffice imports the notes slides: its own format holds each
+/// slide's notes.
+#[test]
+fn libreoffice_shows_the_speaker_notes() {
+    let deck = deck();
+    let dir = tempfile::tempdir().unwrap();
+    let pptx = dir.path().join("deck.pptx");
+    slides::pptx::write(&deck, &pptx).unwrap();
+    let odp = convert(dir.path(), &pptx, "odp");
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&odp).unwrap()).unwrap();
+    let mut content = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("content.xml").unwrap(), &mut content).unwrap();
+    let pages: Vec<&str> = content.split("<draw:page ").skip(1).collect();
+    let expected = expected_slides(&deck);
+    assert_eq!(pages.len(), expected.len());
+    for (page, (_, _, notes)) in (1..).zip(&expected) {
+        let shown = pages[page - 1]
+            .split_once("<presentation:notes")
+            .map_or(String::new(), |(_, notes)| squash(&strip_tags(notes)));
+        assert!(
+            shown.contains(&squash(notes)),
+            "page {page} notes {shown:?}, want {notes:?}"
+        );
+    }
+}
+
+fn strip_tags(xml: &str) -> String {
+    let mut text = String::new();
+    for piece in xml.split('<') {
+        text.push_str(piece.split_once('>').map_or(piece, |(_, after)| after));
+    }
+    text.replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+}
+
+/// Text without white space, to compare across line and paragraph breaks.
+fn squash(text: &str) -> String {
+    text.split_whitespace().collect()
 }
 
 fn path_str(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
-fn convert_to_pdf(dir: &Path, pptx: &Path) -> PathBuf {
+/// `pptx` converted by LibreOffice to `format` (`pdf`, `odp`) in `dir`.
+fn convert(dir: &Path, pptx: &Path, format: &str) -> PathBuf {
     // A private profile: no clash with a running LibreOffice or another test.
     let profile = format!("-env:UserInstallation=file://{}/lo-profile", dir.display());
     run(
         "soffice",
-        &[&profile, "--headless", "--convert-to", "pdf", "--outdir", path_str(dir), path_str(pptx)],
+        &[
+            &profile,
+            "--headless",
+            "--convert-to",
+            format,
+            "--outdir",
+            path_str(dir),
+            path_str(pptx),
+        ],
     );
-    let pdf = pptx.with_extension("pdf");
-    assert!(pdf.exists(), "LibreOffice wrote no PDF for {}", pptx.display());
-    pdf
+    let out = pptx.with_extension(format);
+    assert!(
+        out.exists(),
+        "LibreOffice wrote no {format} for {}",
+        pptx.display()
+    );
+    out
 }
 
 fn page_text(pdf: &Path, page: usize) -> String {
@@ -232,14 +337,20 @@ fn page_text(pdf: &Path, page: usize) -> String {
 /// Each page rendered in gray, as the share of its pixels that are dark.
 fn render_gray(dir: &Path, pdf: &Path) -> Vec<f64> {
     let prefix = dir.join("gray");
-    run("pdftoppm", &["-r", "36", "-gray", path_str(pdf), path_str(&prefix)]);
+    run(
+        "pdftoppm",
+        &["-r", "36", "-gray", path_str(pdf), path_str(&prefix)],
+    );
     let mut pages: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "pgm"))
         .collect();
     pages.sort();
-    pages.iter().map(|p| ink(&std::fs::read(p).unwrap())).collect()
+    pages
+        .iter()
+        .map(|p| ink(&std::fs::read(p).unwrap()))
+        .collect()
 }
 
 /// The share of dark pixels in a binary PGM (`P5`) image.
@@ -267,7 +378,16 @@ fn save_artifacts(pdf: &Path, pptx: &Path, deck: &Deck) {
     let out = target_dir().join("test-artifacts/slides");
     let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(&out).unwrap();
-    run("pdftoppm", &["-r", "80", "-png", path_str(pdf), path_str(&out.join("slide"))]);
+    run(
+        "pdftoppm",
+        &[
+            "-r",
+            "80",
+            "-png",
+            path_str(pdf),
+            path_str(&out.join("slide")),
+        ],
+    );
     std::fs::copy(pptx, out.join("deck.pptx")).unwrap();
     std::fs::copy(pdf, out.join("deck.pdf")).unwrap();
     slides::markdown::write(deck, &out.join("deck.md")).unwrap();

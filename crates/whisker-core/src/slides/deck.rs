@@ -67,7 +67,10 @@ impl Deck {
                     1 => heading.to_string(),
                     _ => format!("{heading} ({}/{count})", i + 1),
                 },
-                bullets: page.iter().map(|s| format!("[{}] {}", s.n, s.label)).collect(),
+                bullets: page
+                    .iter()
+                    .map(|s| format!("[{}] {}", s.n, s.label))
+                    .collect(),
                 notes: String::new(),
             })
             .collect()

@@ -106,11 +106,20 @@ mod tests {
     #[test]
     fn front_matter_and_one_section_per_slide() {
         let md = render(&deck());
-        assert!(md.starts_with("---\nmarp: true\ntitle: \"向量检索 & search\"\n"), "{md}");
+        assert!(
+            md.starts_with("---\nmarp: true\ntitle: \"向量检索 & search\"\n"),
+            "{md}"
+        );
         // Front matter (2) + 2 slides + 1 sources slide.
         assert_eq!(md.lines().filter(|l| *l == "---").count(), 5, "{md}");
-        assert!(md.contains("# 向量检索 & search\n\nA \\*short\\* tour\n"), "{md}");
-        assert!(md.ends_with("\n---\n\n# 参考来源\n\n- [1] demo.pdf, p. 2\n"), "{md}");
+        assert!(
+            md.contains("# 向量检索 & search\n\nA \\*short\\* tour\n"),
+            "{md}"
+        );
+        assert!(
+            md.ends_with("\n---\n\n# 参考来源\n\n- [1] demo.pdf, p. 2\n"),
+            "{md}"
+        );
     }
 
     #[test]

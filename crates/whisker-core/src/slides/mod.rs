@@ -45,10 +45,13 @@ fn write_atomic(path: &Path, fill: impl FnOnce(&mut std::fs::File) -> Result<()>
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".whisker-export-")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".whisker-export-");
+    // Readable as any new file would be (0666 less the umask), not
+    // tempfile's owner-only 0600: a deck is made to be shared.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder.tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
     fill(tmp.as_file_mut())?;
     tmp.as_file_mut()
         .flush()
@@ -67,9 +70,25 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("deck.md");
         std::fs::write(&path, "old").unwrap();
-        write_atomic(&path, |f| f.write_all(b"new").map_err(|e| Error::io("x", e))).unwrap();
+        write_atomic(&path, |f| {
+            f.write_all(b"new").map_err(|e| Error::io("x", e))
+        })
+        .unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn written_file_is_readable_by_others_like_any_new_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("deck.md");
+        write_atomic(&path, |_| Ok(())).unwrap();
+        let plain = dir.path().join("plain");
+        std::fs::write(&plain, "").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), mode(&plain));
     }
 
     #[test]

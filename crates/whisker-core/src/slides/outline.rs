@@ -41,22 +41,49 @@ const MAX_STARTS: usize = 8;
 // Key aliases, normalised (lower case, letters and digits only); the first
 // is the schema's own name.
 const SLIDES: &[&str] = &["slides", "slide", "pages", "幻灯片", "页面"];
-const DECK_TITLE: &[&str] = &["title", "decktitle", "presentationtitle", "topic", "标题", "主题"];
+const DECK_TITLE: &[&str] = &[
+    "title",
+    "decktitle",
+    "presentationtitle",
+    "topic",
+    "标题",
+    "主题",
+];
 const TITLE: &[&str] = &["title", "heading", "header", "slidetitle", "name", "标题"];
 const SUBTITLE: &[&str] = &["subtitle", "副标题"];
 const BULLETS: &[&str] = &[
-    "bullets", "bulletpoints", "points", "keypoints", "content", "contents", "body", "items",
-    "要点", "内容", "正文",
+    "bullets",
+    "bulletpoints",
+    "points",
+    "keypoints",
+    "content",
+    "contents",
+    "body",
+    "items",
+    "要点",
+    "内容",
+    "正文",
 ];
 const NOTES: &[&str] = &[
-    "notes", "speakernotes", "speakernote", "presenternotes", "note", "script", "备注", "讲稿",
-    "演讲者备注", "演讲备注",
+    "notes",
+    "speakernotes",
+    "speakernote",
+    "presenternotes",
+    "note",
+    "script",
+    "备注",
+    "讲稿",
+    "演讲者备注",
+    "演讲备注",
 ];
 
 /// Why an outline could not be used, worded for the model's next attempt.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OutlineError {
-    #[error("no JSON outline found; answer with one JSON object like {}", schema_hint())]
+    #[error(
+        "no JSON outline found; answer with one JSON object like {}",
+        schema_hint()
+    )]
     NoJson,
     #[error("the outline does not fit the schema:\n{}", bulleted(.0))]
     Invalid(Vec<String>),
@@ -173,14 +200,15 @@ fn slides_root(value: &Json) -> Option<Root<'_>> {
         wrapped,
     };
     match value {
-        Json::Array(items) if items.iter().any(Json::is_object) => {
-            Some(root(None, value, false))
-        }
+        Json::Array(items) if items.iter().any(Json::is_object) => Some(root(None, value, false)),
         Json::Object(map) => match field(map, SLIDES) {
             Some((_, slides)) => Some(root(Some(map), slides, false)),
-            None => map.iter().filter_map(|(_, v)| v.as_object()).find_map(|inner| {
-                field(inner, SLIDES).map(|(_, slides)| root(Some(inner), slides, true))
-            }),
+            None => map
+                .iter()
+                .filter_map(|(_, v)| v.as_object())
+                .find_map(|inner| {
+                    field(inner, SLIDES).map(|(_, slides)| root(Some(inner), slides, true))
+                }),
         },
         _ => None,
     }
@@ -306,7 +334,10 @@ impl Build {
             ));
         }
         if items.len() > MAX_SLIDES {
-            self.repair(format!("kept the first {MAX_SLIDES} of {} slides", items.len()));
+            self.repair(format!(
+                "kept the first {MAX_SLIDES} of {} slides",
+                items.len()
+            ));
             items.truncate(MAX_SLIDES);
         }
         let mut built: Vec<_> = (1..).zip(items).map(|(n, v)| self.slide(n, v)).collect();
@@ -366,7 +397,9 @@ impl Build {
         let title = clean::title(&as_text(value)?);
         let short = clean::shorten(&title, MAX_TITLE_CHARS);
         if short.is_some() {
-            self.repair(format!("shortened titles longer than {MAX_TITLE_CHARS} characters"));
+            self.repair(format!(
+                "shortened titles longer than {MAX_TITLE_CHARS} characters"
+            ));
         }
         Some(short.unwrap_or(title)).filter(|t| !clean::is_blank(t))
     }
@@ -385,13 +418,17 @@ impl Build {
         }
         if items.len() > MAX_BULLETS {
             let count = items.len();
-            self.repair(format!("{name}: kept the first {MAX_BULLETS} of {count} bullets"));
+            self.repair(format!(
+                "{name}: kept the first {MAX_BULLETS} of {count} bullets"
+            ));
             items.truncate(MAX_BULLETS);
         }
         for item in &mut items {
             if let Some(short) = clean::shorten(item, MAX_BULLET_CHARS) {
                 *item = short;
-                self.repair(format!("shortened bullets longer than {MAX_BULLET_CHARS} characters"));
+                self.repair(format!(
+                    "shortened bullets longer than {MAX_BULLET_CHARS} characters"
+                ));
             }
         }
         items

@@ -37,10 +37,10 @@ pub fn write(deck: &Deck, path: &Path) -> Result<()> {
 
 fn write_zip(file: impl Write + Seek, parts: &[(String, String)]) -> io::Result<()> {
     let mut zip = ZipWriter::new(file);
-    let options =
-        SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     for (name, xml) in parts {
-        zip.start_file(name.as_str(), options).map_err(io::Error::other)?;
+        zip.start_file(name.as_str(), options)
+            .map_err(io::Error::other)?;
         zip.write_all(xml.as_bytes())?;
     }
     zip.finish().map_err(io::Error::other)?;
@@ -87,27 +87,63 @@ fn parts(deck: &Deck) -> Vec<(String, String)> {
         ("docProps/core.xml".into(), core_props(&deck.title)),
         ("docProps/app.xml".into(), app_props(&pages)),
         ("ppt/presentation.xml".into(), presentation(&pages)),
-        ("ppt/_rels/presentation.xml.rels".into(), presentation_rels(&pages)),
+        (
+            "ppt/_rels/presentation.xml.rels".into(),
+            presentation_rels(&pages),
+        ),
         ("ppt/presProps.xml".into(), template::pres_props()),
         ("ppt/viewProps.xml".into(), template::view_props()),
         ("ppt/tableStyles.xml".into(), template::table_styles()),
         ("ppt/theme/theme1.xml".into(), template::theme()),
         ("ppt/theme/theme2.xml".into(), template::theme()),
-        ("ppt/slideMasters/slideMaster1.xml".into(), template::slide_master()),
-        ("ppt/slideMasters/_rels/slideMaster1.xml.rels".into(), master_rels()),
-        ("ppt/slideLayouts/slideLayout1.xml".into(), template::title_layout()),
-        ("ppt/slideLayouts/slideLayout2.xml".into(), template::content_layout()),
-        ("ppt/slideLayouts/_rels/slideLayout1.xml.rels".into(), layout_rels()),
-        ("ppt/slideLayouts/_rels/slideLayout2.xml.rels".into(), layout_rels()),
-        ("ppt/notesMasters/notesMaster1.xml".into(), template::notes_master()),
-        ("ppt/notesMasters/_rels/notesMaster1.xml.rels".into(), notes_master_rels()),
+        (
+            "ppt/slideMasters/slideMaster1.xml".into(),
+            template::slide_master(),
+        ),
+        (
+            "ppt/slideMasters/_rels/slideMaster1.xml.rels".into(),
+            master_rels(),
+        ),
+        (
+            "ppt/slideLayouts/slideLayout1.xml".into(),
+            template::title_layout(),
+        ),
+        (
+            "ppt/slideLayouts/slideLayout2.xml".into(),
+            template::content_layout(),
+        ),
+        (
+            "ppt/slideLayouts/_rels/slideLayout1.xml.rels".into(),
+            layout_rels(),
+        ),
+        (
+            "ppt/slideLayouts/_rels/slideLayout2.xml.rels".into(),
+            layout_rels(),
+        ),
+        (
+            "ppt/notesMasters/notesMaster1.xml".into(),
+            template::notes_master(),
+        ),
+        (
+            "ppt/notesMasters/_rels/notesMaster1.xml.rels".into(),
+            notes_master_rels(),
+        ),
     ];
     for (i, page) in (1..).zip(&pages) {
         parts.push((format!("ppt/slides/slide{i}.xml"), slide(page)));
-        parts.push((format!("ppt/slides/_rels/slide{i}.xml.rels"), slide_rels(i, page)));
+        parts.push((
+            format!("ppt/slides/_rels/slide{i}.xml.rels"),
+            slide_rels(i, page),
+        ));
         if has_notes(page) {
-            parts.push((format!("ppt/notesSlides/notesSlide{i}.xml"), notes_slide(page)));
-            parts.push((format!("ppt/notesSlides/_rels/notesSlide{i}.xml.rels"), notes_rels(i)));
+            parts.push((
+                format!("ppt/notesSlides/notesSlide{i}.xml"),
+                notes_slide(page),
+            ));
+            parts.push((
+                format!("ppt/notesSlides/_rels/notesSlide{i}.xml.rels"),
+                notes_rels(i),
+            ));
         }
     }
     parts
@@ -145,7 +181,8 @@ fn root_rels() -> String {
 }
 
 fn content_types(pages: &[Page]) -> String {
-    let ct = |part: &str, kind: &str| format!(r#"<Override PartName="/{part}" ContentType="{kind}"/>"#);
+    let ct =
+        |part: &str, kind: &str| format!(r#"<Override PartName="/{part}" ContentType="{kind}"/>"#);
     let pml = |kind: &str| format!("{CT}.presentationml.{kind}+xml");
     let mut types = vec![
         ct("ppt/presentation.xml", &pml("presentation.main")),
@@ -158,13 +195,19 @@ fn content_types(pages: &[Page]) -> String {
         ct("ppt/notesMasters/notesMaster1.xml", &pml("notesMaster")),
         ct("ppt/theme/theme1.xml", &format!("{CT}.theme+xml")),
         ct("ppt/theme/theme2.xml", &format!("{CT}.theme+xml")),
-        ct("docProps/core.xml", "application/vnd.openxmlformats-package.core-properties+xml"),
+        ct(
+            "docProps/core.xml",
+            "application/vnd.openxmlformats-package.core-properties+xml",
+        ),
         ct("docProps/app.xml", &format!("{CT}.extended-properties+xml")),
     ];
     for (i, page) in (1..).zip(pages) {
         types.push(ct(&format!("ppt/slides/slide{i}.xml"), &pml("slide")));
         if has_notes(page) {
-            types.push(ct(&format!("ppt/notesSlides/notesSlide{i}.xml"), &pml("notesSlide")));
+            types.push(ct(
+                &format!("ppt/notesSlides/notesSlide{i}.xml"),
+                &pml("notesSlide"),
+            ));
         }
     }
     format!(
@@ -210,7 +253,11 @@ fn presentation_rels(pages: &[Page]) -> String {
         rel("rId6", "tableStyles", "tableStyles.xml"),
     ];
     for i in 1..=pages.len() {
-        list.push(rel(&format!("rId{}", i + 10), "slide", &format!("slides/slide{i}.xml")));
+        list.push(rel(
+            &format!("rId{}", i + 10),
+            "slide",
+            &format!("slides/slide{i}.xml"),
+        ));
     }
     rels(&list)
 }
@@ -224,7 +271,11 @@ fn master_rels() -> String {
 }
 
 fn layout_rels() -> String {
-    rels(&[rel("rId1", "slideMaster", "../slideMasters/slideMaster1.xml")])
+    rels(&[rel(
+        "rId1",
+        "slideMaster",
+        "../slideMasters/slideMaster1.xml",
+    )])
 }
 
 fn notes_master_rels() -> String {
@@ -310,7 +361,12 @@ fn slide(page: &Page) -> String {
 fn notes_slide(page: &Page) -> String {
     let image = r#"<p:sp><p:nvSpPr><p:cNvPr id="2" name="Slide Image Placeholder 1"/><p:cNvSpPr><a:spLocks noGrp="1" noRot="1" noChangeAspect="1"/></p:cNvSpPr><p:nvPr><p:ph type="sldImg"/></p:nvPr></p:nvSpPr><p:spPr/></p:sp>"#;
     let text: String = page.notes.lines().map(|l| paragraph(l, "", None)).collect();
-    let body = shape(3, "Notes Placeholder 2", r#"<p:ph type="body" idx="1"/>"#, &text);
+    let body = shape(
+        3,
+        "Notes Placeholder 2",
+        r#"<p:ph type="body" idx="1"/>"#,
+        &text,
+    );
     format!(
         r#"{XML_DECL}<p:notes {NS}><p:cSld><p:spTree>{TREE_START}{image}{body}</p:spTree></p:cSld><p:clrMapOvr><a:masterClrMapping/></p:clrMapOvr></p:notes>"#
     )
@@ -339,7 +395,10 @@ fn paragraph(text: &str, ppr: &str, size: Option<u32>) -> String {
         .map(|line| format!("<a:r>{props}<a:t>{}</a:t></a:r>", escape(line)))
         .collect();
     let end = format!(r#"<a:endParaRPr {lang}{sz} dirty="0"/>"#);
-    format!("<a:p>{ppr}{}{end}</a:p>", runs.join(&format!("<a:br>{props}</a:br>")))
+    format!(
+        "<a:p>{ppr}{}{end}</a:p>",
+        runs.join(&format!("<a:br>{props}</a:br>"))
+    )
 }
 
 /// The largest of `sizes` (hundredths of a point) at which `paragraphs`

@@ -136,7 +136,10 @@ mod tests {
         assert_eq!(split_items("• a • b"), ["", " a ", " b"]);
         assert_eq!(split_items("- fast - cheap"), ["- fast", "cheap"]);
         // A hyphen inside a sentence is not a list.
-        assert_eq!(split_items("state-of-the-art - really"), ["state-of-the-art - really"]);
+        assert_eq!(
+            split_items("state-of-the-art - really"),
+            ["state-of-the-art - really"]
+        );
     }
 
     #[test]

@@ -237,7 +237,10 @@ impl Reader {
     }
 
     fn follows_comma(&self) -> bool {
-        let before = self.chars[..self.pos].iter().rev().find(|c| !c.is_whitespace());
+        let before = self.chars[..self.pos]
+            .iter()
+            .rev()
+            .find(|c| !c.is_whitespace());
         matches!(before, Some(',' | '，'))
     }
 
@@ -386,7 +389,9 @@ impl Reader {
 
     /// Whether only spaces stand between here and a delimiter.
     fn at_value_end(&self) -> bool {
-        let next = self.chars[self.pos..].iter().find(|c| **c != ' ' && **c != '\t');
+        let next = self.chars[self.pos..]
+            .iter()
+            .find(|c| **c != ' ' && **c != '\t');
         next.is_none_or(|c| ",，}]\r\n/".contains(*c))
     }
 
@@ -454,7 +459,10 @@ mod tests {
     fn valid_json_reads_as_serde_reads_it_with_no_repairs() {
         let text = r#"{"a": [1, -2.5e3, true, null, "x\"y\\z\u00e9\ud83d\ude00"], "b": {"c": ""}}"#;
         let parsed = read(text);
-        assert_eq!(serde(&parsed.value), serde_json::from_str::<Value>(text).unwrap());
+        assert_eq!(
+            serde(&parsed.value),
+            serde_json::from_str::<Value>(text).unwrap()
+        );
         assert!(parsed.repairs.is_empty(), "{:?}", parsed.repairs);
         assert!(!parsed.truncated);
         assert_eq!(parsed.consumed, text.chars().count());
@@ -463,7 +471,10 @@ mod tests {
     #[test]
     fn single_quotes_unquoted_keys_and_trailing_commas() {
         let parsed = read("{title: 'Don't panic', list: ['a', 'b',],}");
-        assert_eq!(serde(&parsed.value), json!({"title": "Don't panic", "list": ["a", "b"]}));
+        assert_eq!(
+            serde(&parsed.value),
+            json!({"title": "Don't panic", "list": ["a", "b"]})
+        );
         assert_eq!(
             parsed.repairs,
             [
@@ -478,14 +489,20 @@ mod tests {
     #[test]
     fn smart_quotes_delimit_but_chinese_quotes_inside_strings_stay() {
         let parsed = read("{“title”: “向量”, \"note\": \"他说“你好”\"}");
-        assert_eq!(serde(&parsed.value), json!({"title": "向量", "note": "他说“你好”"}));
+        assert_eq!(
+            serde(&parsed.value),
+            json!({"title": "向量", "note": "他说“你好”"})
+        );
         assert_eq!(parsed.repairs, ["replaced smart quotes around strings"]);
     }
 
     #[test]
     fn unescaped_inner_quotes_stay_in_the_string() {
         let parsed = read(r#"["He said "hi" twice", "next"]"#);
-        assert_eq!(serde(&parsed.value), json!(["He said \"hi\" twice", "next"]));
+        assert_eq!(
+            serde(&parsed.value),
+            json!(["He said \"hi\" twice", "next"])
+        );
     }
 
     #[test]
@@ -496,7 +513,11 @@ mod tests {
             json!({"slides": [{"title": "Intro", "bullets": ["one", "tw"]}]})
         );
         assert!(parsed.truncated);
-        assert!(parsed.repairs.contains(&"closed 4 bracket(s) left open at the end".into()));
+        assert!(
+            parsed
+                .repairs
+                .contains(&"closed 4 bracket(s) left open at the end".into())
+        );
     }
 
     #[test]
@@ -509,7 +530,10 @@ mod tests {
     #[test]
     fn missing_commas_comments_and_full_width_punctuation() {
         let parsed = read("{\"a\": \"x\"\n \"b\"：[\"x\" \"y\"] // why\n /* c */ ，\"c\": 3}");
-        assert_eq!(serde(&parsed.value), json!({"a": "x", "b": ["x", "y"], "c": 3}));
+        assert_eq!(
+            serde(&parsed.value),
+            json!({"a": "x", "b": ["x", "y"], "c": 3})
+        );
         assert!(parsed.repairs.contains(&"inserted missing commas".into()));
         assert!(parsed.repairs.contains(&"removed comments".into()));
     }
@@ -533,7 +557,13 @@ mod tests {
     #[test]
     fn objects_keep_the_order_written() {
         let parsed = read(r#"{"zeta": 1, "alpha": 2, "mid": 3}"#);
-        let keys: Vec<_> = parsed.value.as_object().unwrap().iter().map(|(k, _)| k.as_str()).collect();
+        let keys: Vec<_> = parsed
+            .value
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect();
         assert_eq!(keys, ["zeta", "alpha", "mid"]);
     }
 
@@ -546,7 +576,10 @@ mod tests {
 
     #[test]
     fn windows_paths_keep_their_backslashes() {
-        assert_eq!(serde(&read(r#"["C:\Users\me"]"#).value), json!(["C:\\Users\\me"]));
+        assert_eq!(
+            serde(&read(r#"["C:\Users\me"]"#).value),
+            json!(["C:\\Users\\me"])
+        );
     }
 
     #[test]

@@ -162,7 +162,13 @@ fn nested_wrong_types_are_coerced() {
     assert_eq!(deck.slides[1].title, "Plan");
     assert_eq!(deck.slides[1].bullets, ["Ship", "Measure"]);
     assert_eq!(deck.slides[1].notes, "7");
-    for repair in ["objects", "flattened", "as an object", "joined notes", "wrong type"] {
+    for repair in [
+        "objects",
+        "flattened",
+        "as an object",
+        "joined notes",
+        "wrong type",
+    ] {
         assert!(has(&repairs, repair), "{repair}: {repairs:?}");
     }
 }
@@ -180,8 +186,14 @@ fn too_many_and_too_long_bullets_are_trimmed() {
     assert_eq!(deck.slides[0].bullets.len(), MAX_BULLETS);
     assert_eq!(deck.slides[0].bullets[0], "point 1");
     let cut = &deck.slides[1].bullets[0];
-    assert!(cut.chars().count() <= MAX_BULLET_CHARS && cut.ends_with("…"), "{cut}");
-    assert!(has(&repairs, "kept the first 6 of 9 bullets"), "{repairs:?}");
+    assert!(
+        cut.chars().count() <= MAX_BULLET_CHARS && cut.ends_with("…"),
+        "{cut}"
+    );
+    assert!(
+        has(&repairs, "kept the first 6 of 9 bullets"),
+        "{repairs:?}"
+    );
     assert!(has(&repairs, "shortened bullets"), "{repairs:?}");
 }
 
@@ -193,7 +205,10 @@ fn more_than_twenty_slides_keeps_twenty() {
     let text = format!(r#"{{"title": "T", "slides": [{}]}}"#, slides.join(","));
     let (deck, repairs) = ok(&text);
     assert_eq!(deck.slides.len(), MAX_SLIDES);
-    assert!(has(&repairs, "kept the first 20 of 23 slides"), "{repairs:?}");
+    assert!(
+        has(&repairs, "kept the first 20 of 23 slides"),
+        "{repairs:?}"
+    );
 }
 
 #[test]
@@ -202,9 +217,17 @@ fn chinese_outline_with_chinese_keys_and_full_width_punctuation() {
     let (deck, repairs) = ok(text);
     assert_eq!(deck.title, "向量检索入门");
     assert_eq!(deck.slides[0].title, "什么是向量");
-    assert_eq!(deck.slides[0].bullets, ["把文本变成数字", "意思相近，距离就近"]);
+    assert_eq!(
+        deck.slides[0].bullets,
+        ["把文本变成数字", "意思相近，距离就近"]
+    );
     assert_eq!(deck.slides[0].notes, "先讲“语义”二字【1】");
-    for repair in ["smart quotes", "full-width", "dropped empty bullets", r#""要点" as "bullets""#] {
+    for repair in [
+        "smart quotes",
+        "full-width",
+        "dropped empty bullets",
+        r#""要点" as "bullets""#,
+    ] {
         assert!(has(&repairs, repair), "{repair}: {repairs:?}");
     }
 }
@@ -212,7 +235,8 @@ fn chinese_outline_with_chinese_keys_and_full_width_punctuation() {
 #[test]
 fn chinese_bullets_are_cut_at_a_clause() {
     let long = "混合检索结合关键词与向量两种信号，".repeat(15);
-    let text = format!(r#"{{"title": "检索", "slides": [{{"title": "概览", "bullets": ["{long}"]}}]}}"#);
+    let text =
+        format!(r#"{{"title": "检索", "slides": [{{"title": "概览", "bullets": ["{long}"]}}]}}"#);
     let (deck, _) = ok(&text);
     let cut = &deck.slides[0].bullets[0];
     assert!(cut.ends_with("信号…"), "{cut}");
@@ -236,7 +260,10 @@ fn problems_are_all_listed_for_the_retry() {
         ]
     );
     let message = parse(text).unwrap_err().to_string();
-    assert!(message.starts_with("the outline does not fit the schema:\n- slide 2"), "{message}");
+    assert!(
+        message.starts_with("the outline does not fit the schema:\n- slide 2"),
+        "{message}"
+    );
 }
 
 #[test]

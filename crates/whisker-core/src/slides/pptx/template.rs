@@ -14,7 +14,7 @@ pub const SLIDE_CY: u64 = 6_858_000;
 /// Text area of each placeholder in inches, less insets and bullet indent;
 /// `pptx.rs` sizes text to fit these.
 pub const TITLE_AREA: (f32, f32) = (11.3, 1.35);
-pub const BODY_AREA: (f32, f32) = (10.9, 4.65);
+pub const BODY_AREA: (f32, f32) = (10.9, 4.5);
 pub const CENTER_TITLE_AREA: (f32, f32) = (9.8, 2.5);
 pub const SUBTITLE_AREA: (f32, f32) = (9.8, 1.7);
 
@@ -110,10 +110,11 @@ pub fn slide_master() -> String {
         3,
         "Text Placeholder 2",
         r#"<p:ph type="body" idx="1"/>"#,
-        (838_200, 1_825_625, 10_515_600, 4_351_338),
+        (838_200, 1_981_200, 10_515_600, 4_195_763),
         &prompt_text("t", "Click to edit Master text styles"),
     );
-    let rule = band(4, (838_200, 1_717_675, 1_219_200, 45_720));
+    // Under the title text (inset 0.1 in), above the body.
+    let rule = band(4, (929_640, 1_737_360, 1_219_200, 45_720));
     let title_style = format!(
         r#"<a:lvl1pPr algn="l" defTabSz="914400" rtl="0" eaLnBrk="1" latinLnBrk="0" hangingPunct="1"><a:lnSpc><a:spcPct val="90000"/></a:lnSpc><a:spcBef><a:spcPct val="0"/></a:spcBef><a:buNone/>{}</a:lvl1pPr>"#,
         run_defaults(4000, "tx2", "mj", true)

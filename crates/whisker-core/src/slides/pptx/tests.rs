@@ -14,12 +14,18 @@ fn deck() -> Deck {
         slides: vec![
             Slide {
                 title: "Why vectors".into(),
-                bullets: vec!["Match meaning, not words".into(), "Work across languages".into()],
+                bullets: vec![
+                    "Match meaning, not words".into(),
+                    "Work across languages".into(),
+                ],
                 notes: "Open with the demo [1].".into(),
             },
             Slide {
                 title: "中文也可以".into(),
-                bullets: vec!["关键词检索用 jieba 分词".into(), "向量检索理解“意思”".into()],
+                bullets: vec![
+                    "关键词检索用 jieba 分词".into(),
+                    "向量检索理解“意思”".into(),
+                ],
                 notes: String::new(),
             },
         ],
@@ -107,13 +113,26 @@ fn every_relationship_target_exists_and_has_a_content_type() {
     let parts = read_package(&deck());
     let types = &parts["[Content_Types].xml"];
     for (name, xml) in parts.iter().filter(|(n, _)| n.ends_with(".rels")) {
-        let base = name.replace("_rels/", "").trim_end_matches(".rels").to_string();
+        let base = name
+            .replace("_rels/", "")
+            .trim_end_matches(".rels")
+            .to_string();
         let folder = base.rsplit_once('/').map_or("", |(f, _)| f);
-        for target in xml.split("Target=\"").skip(1).map(|t| &t[..t.find('"').unwrap()]) {
+        for target in xml
+            .split("Target=\"")
+            .skip(1)
+            .map(|t| &t[..t.find('"').unwrap()])
+        {
             let resolved = resolve(folder, target);
-            assert!(parts.contains_key(&resolved), "{name} points at missing {resolved}");
+            assert!(
+                parts.contains_key(&resolved),
+                "{name} points at missing {resolved}"
+            );
             if resolved.ends_with(".xml") && !resolved.ends_with(".rels") {
-                assert!(types.contains(&format!("PartName=\"/{resolved}\"")), "no type for {resolved}");
+                assert!(
+                    types.contains(&format!("PartName=\"/{resolved}\"")),
+                    "no type for {resolved}"
+                );
             }
         }
     }
@@ -161,7 +180,10 @@ fn illegal_characters_are_dropped_and_markup_escaped() {
     }
     let sections = extracted(&deck);
     assert_eq!(sections[0], "Q&A <now> \"quoted\" 'single' 🐱");
-    assert!(sections[1].starts_with("Bell & co\na < b && c > d\nline one"), "{sections:?}");
+    assert!(
+        sections[1].starts_with("Bell & co\na < b && c > d\nline one"),
+        "{sections:?}"
+    );
     assert!(sections[2].starts_with("tab"), "{sections:?}");
 }
 
@@ -183,7 +205,9 @@ fn an_empty_deck_is_still_a_valid_title_slide() {
     for (name, xml) in parts {
         assert_well_formed(&name, &xml);
         if name.starts_with("ppt/slides/slide") {
-            assert!(!xml.contains("<p:txBody><a:bodyPr><a:normAutofit/></a:bodyPr><a:lstStyle/></p:txBody>"));
+            assert!(!xml.contains(
+                "<p:txBody><a:bodyPr><a:normAutofit/></a:bodyPr><a:lstStyle/></p:txBody>"
+            ));
         }
     }
 }
@@ -193,7 +217,10 @@ fn no_sources_means_no_sources_slide() {
     let mut deck = deck();
     deck.sources.clear();
     let sections = extracted(&deck);
-    assert!(!sections.iter().any(|s| s.starts_with("参考来源")), "{sections:?}");
+    assert!(
+        !sections.iter().any(|s| s.starts_with("参考来源")),
+        "{sections:?}"
+    );
 }
 
 #[test]
