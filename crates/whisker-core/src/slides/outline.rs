@@ -36,7 +36,7 @@ pub const MAX_BULLETS: usize = 6;
 pub const MAX_BULLET_CHARS: usize = 200;
 pub const MAX_TITLE_CHARS: usize = 120;
 /// Openings of `{` or `[` tried before giving up: prose may hold a few.
-const MAX_STARTS: usize = 8;
+const MAX_STARTS: usize = 16;
 
 // Key aliases, normalised (lower case, letters and digits only); the first
 // is the schema's own name.
@@ -129,6 +129,11 @@ struct Found {
 /// The first value in `text` that holds slides; failing that, the first
 /// object (so the error can say what it lacks).
 fn locate(text: &str) -> Option<Found> {
+    // Reasoning models think aloud first, braces and all.
+    let (text, thought) = match text.rfind("</think>") {
+        Some(end) => (&text[end + "</think>".len()..], true),
+        None => (text, false),
+    };
     let (body, fenced) = unfence(text);
     let starts = body
         .char_indices()
@@ -144,17 +149,8 @@ fn locate(text: &str) -> Option<Found> {
         if !outline && (fallback.is_some() || !parsed.value.is_object()) {
             continue;
         }
-        let mut repairs = Vec::new();
-        if fenced {
-            repairs.push("removed the Markdown code fence".to_string());
-        }
-        if !body[..start].trim().is_empty() {
-            repairs.push("ignored text before the JSON".to_string());
-        }
         let after: String = body[start..].chars().skip(parsed.consumed).collect();
-        if !after.trim().is_empty() {
-            repairs.push("ignored text after the JSON".to_string());
-        }
+        let mut repairs = surroundings(thought, fenced, &body[..start], &after);
         repairs.extend(parsed.repairs);
         let found = Found {
             value: parsed.value,
@@ -167,6 +163,21 @@ fn locate(text: &str) -> Option<Found> {
         fallback = Some(found);
     }
     fallback
+}
+
+/// Repairs for what stood around the JSON.
+fn surroundings(thought: bool, fenced: bool, before: &str, after: &str) -> Vec<String> {
+    let notes = [
+        (thought, "ignored the model's <think> block"),
+        (fenced, "removed the Markdown code fence"),
+        (!before.trim().is_empty(), "ignored text before the JSON"),
+        (!after.trim().is_empty(), "ignored text after the JSON"),
+    ];
+    notes
+        .into_iter()
+        .filter(|(applies, _)| *applies)
+        .map(|(_, note)| note.to_string())
+        .collect()
 }
 
 /// The inside of the first ```` ``` ```` fence (to the next fence or the

@@ -63,6 +63,15 @@ fn prose_around_bare_json_even_with_brackets_in_it() {
 }
 
 #[test]
+fn a_think_block_full_of_braces_is_skipped() {
+    let thinking = "I could use {\"title\": ...} or [a, b]. ".repeat(20);
+    let text = format!("<think>{thinking}</think>\n\n{CLEAN}");
+    let (deck, repairs) = ok(&text);
+    assert_eq!(deck, ok(CLEAN).0);
+    assert_eq!(repairs, ["ignored the model's <think> block"]);
+}
+
+#[test]
 fn truncated_mid_notes_keeps_every_slide() {
     let text = r#"```json
 {"title": "Indexing", "slides": [
