@@ -10,7 +10,12 @@ DEMO_DATA := target/demo-data
 
 # Debian packages needed to build and test (PDF tests need nothing from apt:
 # pdfium comes from PyPI below). util-linux gives setpriv for the permission test.
-DEB_PACKAGES := build-essential pkg-config ca-certificates python3 python3-pip util-linux
+# The slide export tests render decks with LibreOffice Impress and poppler
+# (pdftoppm, pdffonts), with Noto CJK for Chinese glyphs and Carlito standing in
+# for Calibri: about 60 packages, 1 minute to install. python3-venv makes
+# the test venv.
+DEB_PACKAGES := build-essential pkg-config ca-certificates python3 python3-pip python3-venv \
+	util-linux libreoffice-impress poppler-utils fonts-noto-cjk fonts-crosextra-carlito
 # Extra packages for `make bench`: pdftotext is the PDF quality reference.
 BENCH_DEB_PACKAGES := poppler-utils
 
@@ -22,11 +27,14 @@ PDFIUM_SHA256_x86_64 := c76dc0f7839644bfa7c3e3107a6068df714e339c861bb7d4519907b8
 PDFIUM_SHA256_aarch64 := 4378615ad9710397c96c112611be9018629bbfe38805d91a2663a534b99c28ca
 PDFIUM := third_party/pdfium/libpdfium.so
 
+# python-pptx for the slide export tests (tests/requirements.txt, pinned).
+PYENV_TEST := target/pyenv
+
 # The embedding benchmark's Python side: sentence-transformers on PyTorch, in
 # a venv (see bench/requirements-embed.txt for why torch is ~5 GB here).
 BENCH_VENV := bench/.venv
 
-.PHONY: all deps bench-deps bench-venv pdfium build models demo test bench clean
+.PHONY: all deps bench-deps bench-venv pyenv-test pdfium build models demo test bench clean
 
 all: build
 
@@ -53,6 +61,14 @@ $(BENCH_VENV)/.installed: bench/requirements-embed.txt
 	python3 -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/pip install -q -r bench/requirements-embed.txt
 	$(BENCH_VENV)/bin/python -c "import torch; print('torch', torch.__version__, (torch.randn(2, 2) @ torch.randn(2, 2)).shape)"
+	touch $@
+
+## pyenv-test: target/pyenv with python-pptx, which the slide export tests read decks with
+pyenv-test: $(PYENV_TEST)/.installed
+$(PYENV_TEST)/.installed: tests/requirements.txt | deps
+	python3 -m venv $(PYENV_TEST)
+	$(PYENV_TEST)/bin/pip install -q -r tests/requirements.txt
+	$(PYENV_TEST)/bin/python -c "import pptx; print('python-pptx', pptx.__version__)"
 	touch $@
 
 ## pdfium: fetch and verify the pdfium shared library into third_party/pdfium
@@ -90,7 +106,7 @@ demo: build models
 	$(WHISKER) --data-dir $(DEMO_DATA) add samples
 
 ## test: formatting, lints, every test, and benchmarks compile
-test: build models
+test: build models pyenv-test
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace

@@ -6,7 +6,9 @@
 //! is a clear failure that does not stop the run, a kill mid-`add` leaves a
 //! consistent store, `watch` follows the folder, usage errors exit 2, and
 //! `models` knows the manifest and fails clearly.
-//! `regression` holds tests named after bugs they caught.
+//! `regression` holds tests named after bugs they caught. `slides_export`
+//! calls whisker-core directly and checks its decks with python-pptx and
+//! LibreOffice (no CLI command exports slides yet).
 
 // As in `#[test]` functions (clippy.toml): in this binary's helpers too, a
 // panic is the failure report.
@@ -26,6 +28,8 @@ mod incremental;
 mod models;
 #[path = "cli/regression.rs"]
 mod regression;
+#[path = "cli/slides_export.rs"]
+mod slides_export;
 #[path = "cli/sys.rs"]
 mod sys;
 #[path = "cli/usage.rs"]

@@ -10,6 +10,9 @@
 //! [`Models`] lists, fetches, imports and verifies the models in the models
 //! folder (`whisker-models` does the work).
 //!
+//! [`slides`] reads a model's JSON outline into a deck and exports it as
+//! PowerPoint or Marp Markdown.
+//!
 //! It knows nothing of terminals or windows: the CLI and the Tauri app are
 //! thin faces on this crate.
 //!
@@ -35,6 +38,7 @@ mod generation;
 mod library;
 pub mod models;
 pub mod paths;
+pub mod slides;
 
 pub use assistant::Assistant;
 pub use config::Config;
