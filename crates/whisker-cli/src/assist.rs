@@ -8,8 +8,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use whisker_core::assistant::{
-    Answer, Assistant, Lang, Question, Rewrite, WriteMode, WriteRequest,
+    Answer, Assistant, Lang, Outline, Question, Rewrite, SlidesRequest, WriteMode, WriteRequest,
 };
+use whisker_core::slides;
 use whisker_core::{Event, Progress, Stage};
 
 use crate::commands::interruptible;
@@ -147,4 +148,103 @@ fn print_rewrite_sources(rewrite: &Rewrite) {
             eprintln!("  [{}] {}", s.n, s.label);
         }
     }
+}
+
+pub fn slides(
+    assistant: &Assistant,
+    topic: &str,
+    count: usize,
+    out: Option<PathBuf>,
+    md: Option<PathBuf>,
+    json: bool,
+) -> Result<ExitCode> {
+    let request = SlidesRequest {
+        topic: topic.to_string(),
+        slides: count,
+    };
+    let cancel = interruptible()?;
+    // The outline's raw JSON is not worth streaming: show the stages only.
+    let stages = Stream::new(json);
+    let outline = assistant.outline(&request, &StagesOnly(&stages), &cancel)?;
+    let pptx = out.unwrap_or_else(|| free_path(&slug(topic), "pptx"));
+    slides::pptx::write(&outline.deck, &pptx)?;
+    if let Some(md) = &md {
+        slides::markdown::write(&outline.deck, md)?;
+    }
+    if json {
+        let report = SlidesReport {
+            outline: &outline,
+            pptx: pptx.display().to_string(),
+            markdown: md.as_ref().map(|p| p.display().to_string()),
+        };
+        render::json(&report)?;
+    } else {
+        eprint!("\r\x1b[2K");
+        print_outline(&outline);
+        println!("\nWrote {}", pptx.display());
+        if let Some(md) = &md {
+            println!("Wrote {}", md.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Passes on stage events, not tokens.
+struct StagesOnly<'a>(&'a Stream);
+
+impl Progress for StagesOnly<'_> {
+    fn event(&self, event: &Event) {
+        if !matches!(event, Event::Token { .. }) {
+            self.0.event(event);
+        }
+    }
+}
+
+#[derive(serde::Serialize)]
+struct SlidesReport<'a> {
+    #[serde(flatten)]
+    outline: &'a Outline,
+    pptx: String,
+    markdown: Option<String>,
+}
+
+fn print_outline(outline: &Outline) {
+    println!("{}", outline.deck.title);
+    for (i, slide) in outline.deck.slides.iter().enumerate() {
+        println!("\n{}. {}", i + 1, slide.title);
+        for bullet in &slide.bullets {
+            println!("   • {bullet}");
+        }
+    }
+    if !outline.deck.sources.is_empty() {
+        println!("\nSources:");
+        for s in &outline.deck.sources {
+            println!("  [{}] {}", s.n, s.label);
+        }
+    }
+}
+
+/// A file name from a topic: letters, digits and CJK kept, the rest dashes.
+fn slug(topic: &str) -> String {
+    let mut out = String::new();
+    for c in topic.chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out: String = out.trim_end_matches('-').chars().take(60).collect();
+    if out.is_empty() { "deck".into() } else { out }
+}
+
+/// `name.ext` in the current folder, or `name (2).ext`, ... if it exists.
+fn free_path(name: &str, ext: &str) -> PathBuf {
+    let mut path = PathBuf::from(format!("{name}.{ext}"));
+    let mut n = 2;
+    while path.exists() {
+        path = PathBuf::from(format!("{name} ({n}).{ext}"));
+        n += 1;
+    }
+    path
 }

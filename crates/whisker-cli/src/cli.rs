@@ -85,6 +85,22 @@ pub enum Command {
         #[arg(long)]
         grounded: bool,
     },
+    /// Draft a slide deck about a topic from the knowledge base: an editable
+    /// PPTX (title slide, bullet slides, speaker notes citing sources) and,
+    /// with --md, Marp Markdown.
+    Slides {
+        #[arg(required = true, value_name = "TOPIC", num_args = 1..)]
+        topic: Vec<String>,
+        /// Content slides to write.
+        #[arg(long, default_value_t = 5)]
+        slides: usize,
+        /// The PPTX to write (default: the topic's name in the current folder).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Also write Marp-compatible Markdown here.
+        #[arg(long, value_name = "FILE")]
+        md: Option<PathBuf>,
+    },
     /// Measure quality on a benchmark set, printed as a table.
     #[command(subcommand)]
     Eval(EvalCommand),

@@ -89,6 +89,15 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 json,
             )
         }
+        Command::Slides {
+            topic,
+            slides,
+            out,
+            md,
+        } => {
+            let assistant = Assistant::open(&data_dir)?;
+            assist::slides(&assistant, &topic.join(" "), slides, out, md, json)
+        }
         Command::Eval(command) => crate::eval::run(command, &data_dir, json),
         Command::Models { command } => models::run(command, &data_dir, json),
     }

@@ -11,6 +11,8 @@
 //!   documents part by part for "summarise X" and "compare X and Y".
 //! - [`Assistant::write`]: polish, shorten, expand, continue, translate or
 //!   summarise a text, optionally grounded in the library.
+//! - [`Assistant::outline`]: a slide deck about a topic, as a
+//!   [`crate::slides::Deck`] the exporters in [`crate::slides`] write out.
 //!
 //! ```no_run
 //! use whisker_core::assistant::{Assistant, Question};
@@ -28,6 +30,7 @@
 mod ask;
 mod citations;
 mod prompts;
+mod slides;
 mod sources;
 mod whole;
 mod write;
@@ -40,6 +43,7 @@ use whisker_models::generate::Generator;
 pub use ask::{Answer, AnswerStats, Basis, Question, Turn};
 pub use citations::CitationFilter;
 pub use prompts::Lang;
+pub use slides::{Outline, OutlineMethod, SlidesRequest};
 pub use sources::{Relevance, Source};
 pub use write::{Rewrite, WriteMode, WriteRequest};
 

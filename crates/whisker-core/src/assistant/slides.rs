@@ -13,10 +13,10 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use whisker_models::generate::{Flow, GenerateParams, Generator, Message, Session};
 
+use super::Assistant;
 use super::citations::CitationFilter;
 use super::prompts::Lang;
 use super::sources::{self, Source};
-use super::Assistant;
 use crate::error::{Error, Result};
 use crate::events::{Cancel, Event, Progress, Stage};
 use crate::slides::outline::{self, schema_hint};
@@ -141,7 +141,11 @@ impl Assistant {
             progress.event(&Event::Token {
                 text: piece.to_string(),
             });
-            if cancel.is_cancelled() { Flow::Stop } else { Flow::Continue }
+            if cancel.is_cancelled() {
+                Flow::Stop
+            } else {
+                Flow::Continue
+            }
         })?;
         if cancel.is_cancelled() {
             return Err(Error::Cancelled);
@@ -150,7 +154,13 @@ impl Assistant {
             Ok((deck, repairs)) if !deck.slides.is_empty() => {
                 Ok((deck, OutlineMethod::Json, repairs))
             }
-            Ok(_) => self.constrained(generator, messages, count, "the outline had no slides", cancel),
+            Ok(_) => self.constrained(
+                generator,
+                messages,
+                count,
+                "the outline had no slides",
+                cancel,
+            ),
             Err(e) => self.constrained(generator, messages, count, &e.to_string(), cancel),
         }
     }
@@ -176,13 +186,21 @@ impl Assistant {
             ..Deck::default()
         };
         for i in 0..count {
-            let open = if i == 0 { "\", \"slides\": [\n  {\"title\": \"" } else { "\"},\n  {\"title\": \"" };
+            let open = if i == 0 {
+                "\", \"slides\": [\n  {\"title\": \""
+            } else {
+                "\"},\n  {\"title\": \""
+            };
             let mut slide = Slide {
                 title: fill.string(open, 20)?,
                 ..Slide::default()
             };
             for b in 0..FORCED_BULLETS {
-                let open = if b == 0 { "\", \"bullets\": [\"" } else { "\", \"" };
+                let open = if b == 0 {
+                    "\", \"bullets\": [\""
+                } else {
+                    "\", \""
+                };
                 slide.bullets.push(fill.string(open, 40)?);
             }
             slide.notes = fill.string("\"], \"notes\": \"", 80)?;
@@ -195,7 +213,9 @@ impl Assistant {
         if deck.title.is_empty() {
             deck.title = "Untitled".into();
         }
-        let note = format!("the model's JSON could not be used ({why}); the outline was written with the structure fixed");
+        let note = format!(
+            "the model's JSON could not be used ({why}); the outline was written with the structure fixed"
+        );
         Ok((deck, OutlineMethod::Constrained, vec![note]))
     }
 }

@@ -77,7 +77,14 @@ impl Relevance {
 /// The `k` best chunks for `query`, and how relevant the best of them are.
 pub fn retrieve(library: &Library, query: &str, k: usize) -> Result<(Vec<Hit>, Relevance)> {
     let found = library.search(query, k, None)?;
-    let texts: Vec<&str> = found.hits.iter().map(|h| h.text.as_str()).collect();
+    // The model sees each passage's title and place too ("Hardware budget
+    // 2026, sheet Budget"), so they count towards covering the question.
+    let texts: Vec<String> = found
+        .hits
+        .iter()
+        .map(|h| format!("{} {} {}", h.title, h.location, h.text))
+        .collect();
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
     let coverage = library
         .coverage(query, &texts)?
         .into_iter()
