@@ -221,3 +221,40 @@ fn strftime_formats_a_known_date() {
     assert_eq!(civil_date(0), (1970, 1, 1));
     assert_eq!(civil_date(19_782), (2024, 2, 29));
 }
+
+/// What Qwen3's and Llama 3.1's templates do: a namespace set in a
+/// reversed loop, `is string`, `split(..)[-1]`, `selectattr`, a default
+/// `date_string`, `tools is not none`. Expected output from Python's jinja2
+/// (transformers' environment) on the same template and messages.
+#[test]
+fn qwen3_and_llama31_constructs_render_like_jinja2() {
+    let source = "{%- set ns = namespace(last_query=messages|length - 1) %}\n\
+        {%- for message in messages[::-1] %}\n\
+        \x20   {%- set index = (messages|length - 1) - loop.index0 %}\n\
+        \x20   {%- if message.role == \"user\" and not message.content.startswith('<tool_response>') \
+                    and ns.last_query == messages|length - 1 %}\n\
+        \x20       {%- set ns.last_query = index %}\n\
+        \x20   {%- endif %}\n\
+        {%- endfor %}\n\
+        {{- ns.last_query }}|\n\
+        {%- for m in messages %}\n\
+        \x20   {%- if m.content is string %}{{ m.content.split('</think>')[-1].lstrip('\\n') }};{% endif %}\n\
+        {%- endfor %}|{{ messages | selectattr('role', 'equalto', 'user') | list | length }}\
+        |{{ messages[-1]['role'] }}\n\
+        {%- if not date_string is defined %}{% set date_string = \"26 Jul 2024\" %}{% endif %}\
+        |{{ date_string }}|{{ tools is not none }}";
+    let t = template(&with_template(
+        metadata("qwen3", &["<|im_start|>"], 0, 0),
+        source,
+    ));
+    assert_eq!(t.origin(), "gguf");
+    let messages = [
+        Message::user("q1"),
+        Message::assistant("<think>x</think>\n\nA1"),
+        Message::user("<tool_response>r</tool_response>"),
+    ];
+    assert_eq!(
+        t.render(&messages).expect("renders"),
+        "0|q1;A1;<tool_response>r</tool_response>;|2|user|26 Jul 2024|False"
+    );
+}
