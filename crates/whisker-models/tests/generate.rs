@@ -6,7 +6,7 @@
 //!
 //! Needs the model in `models/smollm2-135m-instruct-q4_1` at the workspace
 //! root (or `$WHISKER_MODELS_DIR/smollm2-135m-instruct-q4_1`):
-//! `make models MODEL_ROLES="embed generate"` puts it there.
+//! `make models` puts it there.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -36,7 +36,7 @@ fn metadata() -> &'static HashMap<String, gguf_file::Value> {
         let path = gguf_path();
         assert!(
             path.is_file(),
-            "{} is missing: run `make models MODEL_ROLES=\"embed generate\"` to install {MODEL} \
+            "{} is missing: run `make models` to install {MODEL} \
              (or set WHISKER_MODELS_DIR to a folder that holds {MODEL}/)",
             path.display()
         );
