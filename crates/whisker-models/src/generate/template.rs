@@ -37,6 +37,8 @@ pub struct ChatTemplate {
     env: Arc<Environment<'static>>,
     bos_token: String,
     eos_token: String,
+    /// Why the GGUF's own template was not used, when it was not.
+    rejected: Option<Arc<str>>,
 }
 
 impl fmt::Debug for ChatTemplate {
@@ -44,6 +46,7 @@ impl fmt::Debug for ChatTemplate {
         f.debug_struct("ChatTemplate")
             .field("id", &self.id)
             .field("origin", &self.origin)
+            .field("rejected", &self.rejected)
             .finish_non_exhaustive()
     }
 }
@@ -55,35 +58,30 @@ impl ChatTemplate {
     /// conversation, is replaced by the built-in one.
     pub fn from_gguf(id: &str, metadata: &HashMap<String, GgufValue>) -> Result<ChatTemplate> {
         let tokens = vocabulary(metadata);
-        let token = |key: &str| {
-            let index = metadata.get(key).and_then(|v| v.to_u32().ok());
-            index
-                .and_then(|i| tokens.get(i as usize))
-                .map_or(String::new(), |t| t.to_string())
-        };
-        let (bos_token, eos_token) = (
-            token("tokenizer.ggml.bos_token_id"),
-            token("tokenizer.ggml.eos_token_id"),
-        );
+        let bos_token = token_named(metadata, &tokens, "tokenizer.ggml.bos_token_id");
+        let eos_token = token_named(metadata, &tokens, "tokenizer.ggml.eos_token_id");
         let gguf = metadata
             .get("tokenizer.chat_template")
             .and_then(|v| v.to_string().ok());
+        let mut rejected = None;
         if let Some(source) = gguf {
-            let template = Self::compile(id, "gguf", source.clone(), &bos_token, &eos_token);
-            if let Ok(template) = template
-                && template.render(&[Message::user("Hello")]).is_ok()
-            {
-                return Ok(template);
+            let template = Self::compile(id, "gguf", source.clone(), &bos_token, &eos_token)
+                .and_then(|t| t.render(&[Message::user("Hello")]).map(|_| t));
+            match template {
+                Ok(template) => return Ok(template),
+                Err(e) => rejected = Some(e.to_string().into()),
             }
         }
         let builtin = builtin::for_model(metadata, &tokens);
-        Self::compile(
+        let mut template = Self::compile(
             id,
             builtin.name,
             builtin.source.into(),
             &bos_token,
             &eos_token,
-        )
+        )?;
+        template.rejected = rejected;
+        Ok(template)
     }
 
     /// Where the template came from: `gguf`, or the name of the
@@ -140,6 +138,7 @@ impl ChatTemplate {
             env: Arc::new(env),
             bos_token: bos_token.to_string(),
             eos_token: eos_token.to_string(),
+            rejected: None,
         })
     }
 
@@ -277,6 +276,13 @@ fn vocabulary(metadata: &HashMap<String, GgufValue>) -> Vec<&str> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The text of the token whose id is at `key` (empty when there is none).
+fn token_named(metadata: &HashMap<String, GgufValue>, tokens: &[&str], key: &str) -> String {
+    let id = metadata.get(key).and_then(|v| v.to_u32().ok());
+    id.and_then(|i| tokens.get(i as usize))
+        .map_or(String::new(), |t| t.to_string())
 }
 
 /// The error and where in the template it happened.

@@ -159,6 +159,8 @@ fn a_broken_gguf_template_falls_back_to_the_builtin_one() {
     assert_eq!(unparsable.origin(), "chatml");
     let raising = template(&with_template(base, "{{ raise_exception('never works') }}"));
     assert_eq!(raising.origin(), "chatml");
+    let debug = format!("{raising:?}");
+    assert!(debug.contains("never works"), "{debug}");
 }
 
 #[test]
