@@ -8,12 +8,15 @@
 //! `models` knows the manifest and fails clearly.
 //! `regression` holds tests named after bugs they caught. `slides_export`
 //! calls whisker-core directly and checks its decks with python-pptx and
-//! LibreOffice (no CLI command exports slides yet).
+//! LibreOffice; `assistant` runs `ask`, `write` and `slides` with the real
+//! default chat model.
 
 // As in `#[test]` functions (clippy.toml): in this binary's helpers too, a
 // panic is the failure report.
 #![allow(clippy::unwrap_used)]
 
+#[path = "cli/assistant.rs"]
+mod assistant;
 #[path = "cli/bad_input.rs"]
 mod bad_input;
 #[path = "cli/crash.rs"]

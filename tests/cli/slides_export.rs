@@ -152,15 +152,12 @@ for slide in prs.slides:
 print(json.dumps({"width": prs.slide_width, "height": prs.slide_height, "slides": slides}))
 "#;
 
-#[test]
-fn python_pptx_reads_titles_bullets_and_notes() {
-    let deck = deck();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("deck.pptx");
-    slides::pptx::write(&deck, &path).unwrap();
+/// The deck at `path` as python-pptx reads it: size, and each slide's
+/// layout, title, body paragraphs, levels and notes.
+pub fn read_with_python_pptx(path: &Path) -> Value {
     let out = Command::new(python())
         .args(["-c", READ_WITH_PYTHON_PPTX])
-        .arg(&path)
+        .arg(path)
         .output()
         .unwrap();
     assert!(
@@ -168,7 +165,16 @@ fn python_pptx_reads_titles_bullets_and_notes() {
         "python-pptx could not read the deck:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let read: Value = serde_json::from_slice(&out.stdout).unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn python_pptx_reads_titles_bullets_and_notes() {
+    let deck = deck();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deck.pptx");
+    slides::pptx::write(&deck, &path).unwrap();
+    let read = read_with_python_pptx(&path);
     assert_eq!(
         (read["width"].as_u64(), read["height"].as_u64()),
         (Some(12_192_000), Some(6_858_000))

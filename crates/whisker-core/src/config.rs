@@ -37,6 +37,12 @@ pub struct AskConfig {
     /// A passage holding this share of the question's words (IDF-weighted,
     /// 0..1) is relevant.
     pub min_coverage: f32,
+    /// Passages retrieved per question.
+    pub k: usize,
+    /// Most tokens of passages given to the model. More can help a large
+    /// model; it slows the first token (the prompt is read first) and
+    /// confuses small ones.
+    pub sources_tokens: usize,
 }
 
 impl Default for AskConfig {
@@ -44,6 +50,8 @@ impl Default for AskConfig {
         AskConfig {
             min_similarity: 0.35,
             min_coverage: 0.6,
+            k: 6,
+            sources_tokens: 1200,
         }
     }
 }

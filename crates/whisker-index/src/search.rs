@@ -299,13 +299,15 @@ impl Store {
         let searcher = self.reader.searcher();
         let plan = self.plan(query);
         let total = searcher.num_docs().max(1) as f32;
+        let stop = stop_terms();
         let mut weights = Vec::with_capacity(plan.words.len());
         for term in &plan.words {
+            let text = term.value().as_str().unwrap_or_default().to_string();
+            if stop.contains(&text) {
+                continue;
+            }
             let df = searcher.doc_freq(term)? as f32;
-            weights.push((
-                term.value().as_str().unwrap_or_default().to_string(),
-                idf(df, total),
-            ));
+            weights.push((text, idf(df, total)));
         }
         let sum: f32 = weights.iter().map(|(_, w)| w).sum();
         if sum <= 0.0 {
@@ -327,6 +329,29 @@ impl Store {
         };
         Ok(texts.iter().map(|t| covered(t)).collect())
     }
+}
+
+/// Question words and function words, which say nothing about whether a
+/// passage answers: in a small library even "what" is rare enough to weigh.
+const STOP_WORDS: &str = "a an and are as at be by can could did do does for from had has have \
+    how i in is it its me my of on or should that the their there these this those to was \
+    we were what when where which who whom whose why will with would you your about tell \
+    please explain describe give list show 的 了 是 在 和 与 吗 呢 吧 啊 什么 怎么 怎样 如何 \
+    为什么 哪些 哪个 哪里 谁 请 告诉 我 我们 你 有 有没有 一下 关于 请问";
+
+/// [`STOP_WORDS`] as the analyser indexes them (lower-cased, stemmed).
+fn stop_terms() -> &'static std::collections::HashSet<String> {
+    static TERMS: std::sync::OnceLock<std::collections::HashSet<String>> =
+        std::sync::OnceLock::new();
+    TERMS.get_or_init(|| {
+        let mut analyzer = analyzer();
+        let mut stream = analyzer.token_stream(STOP_WORDS);
+        let mut terms = std::collections::HashSet::new();
+        while stream.advance() {
+            terms.insert(stream.token().text.clone());
+        }
+        terms
+    })
 }
 
 /// BM25's inverse document frequency (never negative).

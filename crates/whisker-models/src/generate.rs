@@ -113,6 +113,8 @@ pub enum Finish {
     Length,
     /// The context window is full.
     Context,
+    /// The reply began repeating itself word for word (small models loop).
+    Repetition,
     /// The callback returned [`Flow::Stop`].
     Cancelled,
 }
@@ -340,6 +342,9 @@ impl Session<'_> {
             if self.generator.eos.contains(&next) {
                 break Finish::Eos;
             }
+            if repeats(&self.history[prompt_tokens..]) {
+                break Finish::Repetition;
+            }
             let piece = stream.push(next).map_err(|e| self.generator.error(e))?;
             if !piece.is_empty() && on_text(&piece) == Flow::Stop {
                 break Finish::Cancelled;
@@ -352,7 +357,10 @@ impl Session<'_> {
             }
             self.read_pending()?;
         };
-        if matches!(finish, Finish::Eos | Finish::Length | Finish::Context) {
+        if matches!(
+            finish,
+            Finish::Eos | Finish::Length | Finish::Context | Finish::Repetition
+        ) {
             let rest = stream.finish();
             if !rest.is_empty() {
                 on_text(&rest);
@@ -381,5 +389,36 @@ impl Session<'_> {
             self.fed = end;
         }
         Ok(())
+    }
+}
+
+/// Tokens that, repeated verbatim, mean the reply is looping.
+const LOOP_WINDOW: usize = 32;
+
+/// Whether the last [`LOOP_WINDOW`] tokens of `reply` already occurred, in
+/// the same order, earlier in it.
+fn repeats(reply: &[u32]) -> bool {
+    if reply.len() < 2 * LOOP_WINDOW {
+        return false;
+    }
+    let (earlier, tail) = reply.split_at(reply.len() - LOOP_WINDOW);
+    earlier.windows(LOOP_WINDOW).any(|w| w == tail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reply_that_repeats_a_long_stretch_is_looping() {
+        let stretch: Vec<u32> = (0..LOOP_WINDOW as u32).collect();
+        let mut reply = vec![7, 8, 9];
+        reply.extend(&stretch);
+        assert!(!repeats(&reply));
+        reply.extend([1, 2]);
+        reply.extend(&stretch);
+        assert!(repeats(&reply));
+        let varied: Vec<u32> = (0..200).collect();
+        assert!(!repeats(&varied));
     }
 }

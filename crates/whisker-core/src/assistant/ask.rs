@@ -13,8 +13,6 @@ use super::{Assistant, whole};
 use crate::error::{Error, Result};
 use crate::events::{Cancel, Event, Progress, Stage};
 
-/// Chunks retrieved for a question (fewer may fit the context window).
-const RETRIEVE_K: usize = 8;
 /// Most tokens of one source given to the model.
 const PER_SOURCE_TOKENS: usize = 400;
 /// Tokens kept free of the context window, for the template's own tokens.
@@ -122,7 +120,8 @@ impl Assistant {
             Some(last) => format!("{} {text}", last.question),
             None => text.to_string(),
         };
-        let (hits, relevance) = sources::retrieve(&self.library, &query, RETRIEVE_K)?;
+        let ask = self.library.config().ask;
+        let (hits, relevance) = sources::retrieve(&self.library, &query, ask.k, self.thresholds())?;
         if hits.is_empty() || !relevance.is_relevant(self.thresholds()) {
             return Ok(not_found(text, lang, relevance, started, progress));
         }
@@ -130,7 +129,10 @@ impl Assistant {
         let reply = self.reply_tokens();
         let base = self.messages(&generator, question, lang, "")?;
         let used = generator.prompt_tokens(&base)? + reply + MARGIN_TOKENS;
-        let budget = generator.context_len().saturating_sub(used);
+        let budget = generator
+            .context_len()
+            .saturating_sub(used)
+            .min(ask.sources_tokens);
         let sources = sources::fit(&generator, &hits, budget, PER_SOURCE_TOKENS)?;
         let messages = self.messages(&generator, question, lang, &sources::render(&sources))?;
         let mut answer = self.generate_cited(

@@ -18,6 +18,9 @@ pub struct CitationFilter {
     sources: usize,
     /// A bracket opened and not yet closed.
     pending: Option<String>,
+    /// Spaces not yet shown: dropped with a marker that follows them
+    /// ("claim [7]." becomes "claim.").
+    spaces: String,
     text: String,
     cited: BTreeSet<usize>,
     dropped: usize,
@@ -29,6 +32,7 @@ impl CitationFilter {
         CitationFilter {
             sources,
             pending: None,
+            spaces: String::new(),
             text: String::new(),
             cited: BTreeSet::new(),
             dropped: 0,
@@ -47,6 +51,8 @@ impl CitationFilter {
     /// The end of the output: a bracket left open is shown as it was.
     pub fn finish(&mut self) -> String {
         let start = self.text.len();
+        let spaces = std::mem::take(&mut self.spaces);
+        self.text.push_str(&spaces);
         if let Some(open) = self.pending.take() {
             self.text.push_str(&open);
         }
@@ -70,8 +76,12 @@ impl CitationFilter {
 
     fn push_char(&mut self, c: char) {
         match self.pending.as_mut() {
+            None if c == ' ' => self.spaces.push(c),
             None if is_open(c) => self.pending = Some(c.to_string()),
-            None => self.text.push(c),
+            None => {
+                self.flush_spaces();
+                self.text.push(c);
+            }
             Some(open) if is_close(c) => {
                 let inner = open[open.chars().next().map_or(0, char::len_utf8)..].to_string();
                 let raw = format!("{open}{c}");
@@ -80,22 +90,30 @@ impl CitationFilter {
             }
             Some(open) if is_open(c) => {
                 // `[[1]`: the first bracket was text.
-                self.text.push_str(open);
-                *open = c.to_string();
+                let open = std::mem::replace(open, c.to_string());
+                self.flush_spaces();
+                self.text.push_str(&open);
             }
             Some(open) => {
                 open.push(c);
                 if open.len() > MAX_MARKER || c == '\n' {
                     let open = std::mem::take(open);
                     self.pending = None;
+                    self.flush_spaces();
                     self.text.push_str(&open);
                 }
             }
         }
     }
 
+    fn flush_spaces(&mut self) {
+        self.text.push_str(&self.spaces);
+        self.spaces.clear();
+    }
+
     fn close(&mut self, inner: &str, raw: &str) {
         let Some(numbers) = marker_numbers(inner) else {
+            self.flush_spaces();
             self.text.push_str(raw);
             return;
         };
@@ -104,13 +122,12 @@ impl CitationFilter {
             .filter(|&n| (1..=self.sources).contains(&n))
             .collect();
         if valid.is_empty() {
-            self.dropped += 1;
             // "claim [7]." -> "claim."
-            if self.text.ends_with(' ') {
-                self.text.pop();
-            }
+            self.dropped += 1;
+            self.spaces.clear();
             return;
         }
+        self.flush_spaces();
         for n in valid {
             self.cited.insert(n);
             self.text.push_str(&format!("[{n}]"));
@@ -201,8 +218,15 @@ mod tests {
     #[test]
     fn a_marker_split_across_pieces_is_held_until_it_closes() {
         let mut filter = CitationFilter::new(2);
-        assert_eq!(filter.push("yes ["), "yes ");
+        assert_eq!(filter.push("yes ["), "yes");
         assert_eq!(filter.push("2"), "");
-        assert_eq!(filter.push("] done"), "[2] done");
+        assert_eq!(filter.push("] done"), " [2] done");
+    }
+
+    #[test]
+    fn spaces_before_a_dropped_marker_go_with_it() {
+        let (streamed, text, _) = run(1, &["big ", " [", "9", "] and [1] ", "end"]);
+        assert_eq!(text, "big and [1] end");
+        assert_eq!(streamed, text);
     }
 }

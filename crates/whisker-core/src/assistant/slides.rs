@@ -80,7 +80,8 @@ impl Assistant {
             stage: Stage::Retrieve,
             detail: topic.to_string(),
         });
-        let (hits, relevance) = sources::retrieve(&self.library, topic, RETRIEVE_K)?;
+        let (hits, relevance) =
+            sources::retrieve(&self.library, topic, RETRIEVE_K, self.thresholds())?;
         if hits.is_empty() || !relevance.is_relevant(self.thresholds()) {
             return Err(Error::Invalid(format!(
                 "nothing in the knowledge base is about \"{topic}\"; add documents on it first"

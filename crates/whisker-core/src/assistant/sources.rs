@@ -1,6 +1,8 @@
 //! The numbered sources an answer may cite: found, judged, and fitted into
 //! the model's context window.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use whisker_index::{Hit, Mode, SearchOptions};
 use whisker_ingest::Location;
@@ -74,8 +76,16 @@ impl Relevance {
     }
 }
 
-/// The `k` best chunks for `query`, and how relevant the best of them are.
-pub fn retrieve(library: &Library, query: &str, k: usize) -> Result<(Vec<Hit>, Relevance)> {
+/// The best chunks for `query` (at most `k`), and how relevant the best of
+/// them is. Chunks far less relevant than the best are left out: a small
+/// model answers better from two good passages than from two good and four
+/// stray ones, and reads them sooner.
+pub fn retrieve(
+    library: &Library,
+    query: &str,
+    k: usize,
+    thresholds: Thresholds,
+) -> Result<(Vec<Hit>, Relevance)> {
     let found = library.search(query, k, None)?;
     // The model sees each passage's title and place too ("Hardware budget
     // 2026, sheet Budget"), so they count towards covering the question.
@@ -85,30 +95,40 @@ pub fn retrieve(library: &Library, query: &str, k: usize) -> Result<(Vec<Hit>, R
         .map(|h| format!("{} {} {}", h.title, h.location, h.text))
         .collect();
     let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let coverage = library
-        .coverage(query, &texts)?
-        .into_iter()
-        .fold(0.0, f32::max);
-    let similarity = if found.mode == Mode::Bm25 {
-        None
+    let coverage = library.coverage(query, &texts)?;
+    let cosines = if found.mode == Mode::Bm25 {
+        HashMap::new()
     } else {
         // Vector mode scores are cosines; the fused ranking's are not.
         let options = SearchOptions {
-            k: 1,
+            k: k * 2,
             mode: Mode::Vector,
             snippets: false,
             ..library.search_options()
         };
-        let best = library.search_with(query, options)?;
-        best.hits.first().map(|h| h.score)
+        let near = library.search_with(query, options)?.hits;
+        near.into_iter().map(|h| (h.chunk_id, h.score)).collect()
     };
-    Ok((
-        found.hits,
-        Relevance {
-            similarity,
-            coverage,
-        },
-    ))
+    let best_coverage = coverage.iter().copied().fold(0.0, f32::max);
+    let relevance = Relevance {
+        similarity: cosines.values().copied().reduce(f32::max),
+        coverage: best_coverage,
+    };
+    let enough = (thresholds.min_coverage / 2.0).max(best_coverage / 2.0);
+    let kept = found
+        .hits
+        .into_iter()
+        .zip(coverage)
+        .enumerate()
+        .filter(|(i, (hit, covered))| {
+            let near = cosines
+                .get(&hit.chunk_id)
+                .is_some_and(|&c| c >= thresholds.min_similarity);
+            *i == 0 || near || *covered >= enough
+        })
+        .map(|(_, (hit, _))| hit)
+        .collect();
+    Ok((kept, relevance))
 }
 
 /// Keeps the hits that fit in `budget` tokens, each cut to at most

@@ -142,7 +142,19 @@ impl Assistant {
                 detail: String::new(),
             });
             let query: String = input.chars().take(500).collect();
-            sources::retrieve(&self.library, &query, GROUNDING_K)?.0
+            {
+                // A paragraph holds many words a passage need not share:
+                // ask for half the coverage a question needs.
+                let mut thresholds = self.thresholds();
+                thresholds.min_coverage /= 2.0;
+                let (hits, relevance) =
+                    sources::retrieve(&self.library, &query, GROUNDING_K, thresholds)?;
+                if relevance.is_relevant(thresholds) {
+                    hits
+                } else {
+                    Vec::new()
+                }
+            }
         } else {
             Vec::new()
         };
