@@ -198,3 +198,148 @@ mod template {
         assert!(prompt.ends_with("<|im_start|>assistant\n"), "{prompt:?}");
     }
 }
+
+/// The generator itself on the real model: greedy replies repeat, every way
+/// a reply ends is reported, streaming never splits a character, a session
+/// can alternate fed and generated text, and bad input is an error.
+mod generator {
+    use std::sync::OnceLock;
+
+    use whisker_models::generate::{Finish, Flow, GenerateParams, Generator, Message};
+
+    fn generator() -> &'static Generator {
+        static GENERATOR: OnceLock<Generator> = OnceLock::new();
+        GENERATOR.get_or_init(|| {
+            super::metadata(); // says how to install the model if it is missing
+            Generator::load(super::MODEL, &super::gguf_path()).expect("the model loads")
+        })
+    }
+
+    fn greedy(max_tokens: usize) -> GenerateParams {
+        GenerateParams {
+            max_tokens,
+            temperature: 0.0,
+            ..GenerateParams::default()
+        }
+    }
+
+    fn chat(
+        question: &str,
+        params: &GenerateParams,
+    ) -> (String, whisker_models::generate::Generation) {
+        let mut streamed = String::new();
+        let reply = generator()
+            .chat(&[Message::user(question)], params, &mut |piece| {
+                streamed.push_str(piece);
+                Flow::Continue
+            })
+            .unwrap();
+        (streamed, reply)
+    }
+
+    #[test]
+    fn greedy_replies_repeat_and_stream_what_they_return() {
+        let (streamed, first) = chat("What is the capital of France?", &greedy(24));
+        let (_, second) = chat("What is the capital of France?", &greedy(24));
+        assert_eq!(first.text, second.text);
+        assert_eq!(streamed, first.text);
+        assert!(first.text.contains("Paris"), "{}", first.text);
+        assert!(first.prompt_tokens > 10);
+        assert!(matches!(first.finish, Finish::Eos | Finish::Length));
+    }
+
+    #[test]
+    fn max_tokens_and_stop_strings_end_the_reply() {
+        let (_, reply) = chat("Count from 1 to 50, separated by commas.", &greedy(8));
+        assert_eq!(reply.finish, Finish::Length);
+        assert_eq!(reply.tokens, 8);
+
+        let params = GenerateParams {
+            stop: vec!["5".into()],
+            ..greedy(200)
+        };
+        let (streamed, reply) = chat("Count from 1 to 50, separated by commas.", &params);
+        assert_eq!(reply.finish, Finish::Stop, "{}", reply.text);
+        assert!(!reply.text.contains('5'), "{}", reply.text);
+        assert_eq!(streamed, reply.text);
+    }
+
+    #[test]
+    fn the_callback_cancels_at_any_token() {
+        let mut pieces = 0;
+        let reply = generator()
+            .chat(
+                &[Message::user("Write a long story about a cat.")],
+                &greedy(200),
+                &mut |_| {
+                    pieces += 1;
+                    if pieces == 3 {
+                        Flow::Stop
+                    } else {
+                        Flow::Continue
+                    }
+                },
+            )
+            .unwrap();
+        assert_eq!(reply.finish, Finish::Cancelled);
+        assert!(reply.tokens <= 6, "{} tokens", reply.tokens);
+    }
+
+    #[test]
+    fn chinese_streams_in_whole_characters() {
+        let (streamed, reply) = chat("Translate into Chinese: I like green tea.", &greedy(40));
+        assert_eq!(streamed, reply.text);
+        assert!(!reply.text.contains('\u{FFFD}'), "{}", reply.text);
+    }
+
+    #[test]
+    fn a_session_alternates_forced_and_generated_text() {
+        let g = generator();
+        let mut session = g.session();
+        session
+            .feed(
+                &g.prompt(&[Message::user("Give a JSON object with a colour name.")])
+                    .unwrap(),
+            )
+            .unwrap();
+        session.feed("{\"colour\": \"").unwrap();
+        let params = GenerateParams {
+            stop: vec!["\"".into()],
+            ..greedy(12)
+        };
+        let colour = session.generate(&params, &mut |_| Flow::Continue).unwrap();
+        assert!(!colour.text.contains('"'));
+        assert!(!colour.text.trim().is_empty());
+        session.feed("\", \"shade\": \"").unwrap();
+        let shade = session.generate(&params, &mut |_| Flow::Continue).unwrap();
+        assert!(!shade.text.contains('"'));
+        assert!(session.len() > colour.prompt_tokens);
+    }
+
+    #[test]
+    fn a_prompt_longer_than_the_context_window_is_an_error() {
+        let g = generator();
+        let long = "word ".repeat(g.context_len() + 10);
+        let error = g
+            .chat(&[Message::user(long)], &greedy(4), &mut |_| Flow::Continue)
+            .unwrap_err();
+        assert!(error.to_string().contains("context window"), "{error}");
+        // The model is still usable afterwards.
+        let (_, reply) = chat("Say hi.", &greedy(4));
+        assert!(reply.tokens > 0);
+    }
+
+    #[test]
+    fn a_file_that_is_not_gguf_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fake.gguf");
+        std::fs::write(&path, b"this is not a model").unwrap();
+        let error = Generator::load("fake", &path).unwrap_err();
+        assert!(
+            error.to_string().contains("not a readable GGUF file"),
+            "{error}"
+        );
+        let error = Generator::load("missing", &dir.path().join("missing.gguf")).unwrap_err();
+        assert!(error.to_string().contains("missing.gguf"), "{error}");
+    }
+}
