@@ -233,7 +233,7 @@ mod generator {
                 streamed.push_str(piece);
                 Flow::Continue
             })
-            .unwrap();
+            .expect("a reply");
         (streamed, reply)
     }
 

@@ -151,10 +151,7 @@ fn marker_numbers(inner: &str) -> Option<Vec<usize>> {
         .iter()
         .find_map(|w| lower.strip_prefix(w))
         .unwrap_or(&lower);
-    let body = body
-        .replace(" and ", ",")
-        .replace('和', ",")
-        .replace('、', ",");
+    let body = body.replace(" and ", ",").replace(['和', '、'], ",");
     let mut numbers = Vec::new();
     for part in body.split([',', ';', '，', '；']) {
         let part = part.trim().trim_start_matches([':', '：', '#']).trim();
