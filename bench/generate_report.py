@@ -2,7 +2,9 @@
 """Markdown table of a `bench/generate.sh` run: one row per process, in the
 order they ran, then per thread count the medians and the Whisker / llama.cpp
 ratios (> 1: Whisker is faster), taken per pair of neighbouring runs so that
-a change of load between pairs cancels out.
+a change of load between pairs cancels out. Tokens per CPU-second (all the
+process's threads) are the steadier measure on a busy machine, with one
+thread; with more, threads that spin while they wait count as busy.
 
     python3 bench/generate_report.py bench/out/<timestamp>
 """
@@ -34,11 +36,13 @@ def cpu_name():
 
 
 def print_runs(runs):
-    print("| round | engine | threads | prompt tokens | prefill tok/s | decode tok/s | TTFT ms | 1-min load before |")
-    print("|---:|---|---:|---:|---:|---:|---:|---:|")
+    print("| round | engine | threads | prompt tokens | prefill tok/s | decode tok/s | TTFT ms | "
+          "prefill tok/CPU-s | decode tok/CPU-s | 1-min load before |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for round_, threads, side, r in runs:
         print(f"| {round_} | {ENGINES[side]} | {threads} | {r['prompt_tokens']} | {r['prefill_tok_s']:.0f} | "
-              f"{r['decode_tok_s']:.1f} | {r['ttft_ms']:.0f} | {r['load_before']:.1f} |")
+              f"{r['decode_tok_s']:.1f} | {r['ttft_ms']:.0f} | {r['prefill_tok_cpu_s']:.0f} | "
+              f"{r['decode_tok_cpu_s']:.1f} | {r['load_before']:.1f} |")
 
 
 def print_summary(runs):
@@ -77,6 +81,8 @@ def main():
     if l:
         print(f"llama-cpp-python {l['llama_cpp_python']} ({l['system_info'].strip(' |')}), "
               f"flash attention {'on' if l['flash_attn'] else 'off'}.")
+    if w and l and w["tokens"] != l["tokens"]:
+        print(f"\nWhisker generated {w['tokens']} tokens, llama.cpp {l['tokens']}.")
     if w and l and w["reply_start"] != l["reply_start"]:
         print(f"\nReplies differ: Whisker {w['reply_start'][:40]!r}, llama.cpp {l['reply_start'][:40]!r}.")
     print()

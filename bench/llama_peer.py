@@ -7,7 +7,8 @@ none to plain text), read in one batch, then `--max-tokens` tokens decoded one
 at a time, greedily (argmax of the logits, no repeat penalty, end-of-sequence
 ignored). Each round starts from an empty KV cache. Prints one JSON record with
 the same keys as the Rust side; the times are wall-clock around llama.cpp's
-calls, and `llama_perf_context` (llama.cpp's own clock) is recorded beside them.
+calls, and `llama_perf_context` (llama.cpp's own clock) is recorded beside
+them, as is the process's CPU time (all threads; OpenMP's spinning counts).
 
     bench/.venv-llama/bin/python bench/llama_peer.py --model M.gguf --threads 2
 """
@@ -53,18 +54,19 @@ def next_token(llm):
 def one_round(llm, tokens, max_tokens):
     llm.reset()
     llama_cpp.llama_perf_context_reset(llm.ctx)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     llm.eval(tokens)
     prefill = time.perf_counter() - start
     reply = [next_token(llm)]
     text = [llm.detokenize(reply[-1:], prev_tokens=tokens)]
     ttft = time.perf_counter() - start
-    decoding = time.perf_counter()
+    decoding, cpu_first = time.perf_counter(), time.process_time()
     while len(reply) < max_tokens:
         llm.eval(reply[-1:])
         reply.append(next_token(llm))
         text.append(llm.detokenize(reply[-1:], prev_tokens=tokens + reply[:-1]))
     decode = time.perf_counter() - decoding
+    cpu_end = time.process_time()
     perf = llama_cpp.llama_perf_context(llm.ctx)
     return {
         "prompt_tokens": len(tokens),
@@ -74,6 +76,8 @@ def one_round(llm, tokens, max_tokens):
         "ttft_ms": ttft * 1e3,
         "prefill_tok_s": len(tokens) / prefill,
         "decode_tok_s": (len(reply) - 1) / decode,
+        "cpu_prefill_s": cpu_first - cpu_start,
+        "cpu_decode_s": cpu_end - cpu_first,
         "perf_prefill_ms": perf.t_p_eval_ms,
         "perf_decode_ms": perf.t_eval_ms,
         "perf_decode_n": perf.n_eval,
@@ -118,6 +122,8 @@ def main():
         "prefill_tok_s": median("prefill_tok_s"),
         "decode_tok_s": median("decode_tok_s"),
         "ttft_ms": median("ttft_ms"),
+        "prefill_tok_cpu_s": statistics.median(r["prompt_tokens"] / r["cpu_prefill_s"] for r in rounds),
+        "decode_tok_cpu_s": statistics.median((r["tokens"] - 1) / r["cpu_decode_s"] for r in rounds),
         "rounds": [{k: v for k, v in r.items() if k != "text"} for r in rounds],
         "load_s": load_s,
         "load_before": load_before,

@@ -9,6 +9,11 @@
 //! greedily with no repeat penalty and no stop string, so both engines do the
 //! same work: one prefill, then one forward pass per token.
 //!
+//! Besides wall-clock time, each round records the CPU time the process used
+//! (all threads, from `/proc/self/stat`): on a shared machine tokens per
+//! CPU-second are steadier than tokens per second, though spinning threads
+//! count as busy.
+//!
 //! Threads: candle sizes its pools from `CANDLE_NUM_THREADS` (matmul barrier
 //! pool) and `RAYON_NUM_THREADS` (everything else) when it first uses them;
 //! `--threads N` sets both before the model is loaded.
@@ -105,6 +110,8 @@ fn run(args: Args) -> Result<()> {
         "prefill_tok_s": median(&rounds, Round::prefill_tok_s),
         "decode_tok_s": median(&rounds, Round::decode_tok_s),
         "ttft_ms": median(&rounds, |r| r.ttft.as_secs_f64() * 1e3),
+        "prefill_tok_cpu_s": median(&rounds, |r| r.prompt_tokens as f64 / r.cpu_prefill),
+        "decode_tok_cpu_s": median(&rounds, |r| r.tokens.saturating_sub(1) as f64 / r.cpu_decode),
         "rounds": rounds.iter().map(Round::to_json).collect::<Vec<_>>(),
         "load_s": load_s,
         "load_before": load_before,
@@ -123,6 +130,9 @@ struct Round {
     prefill: Duration,
     decode: Duration,
     ttft: Duration,
+    /// CPU seconds up to the first token, and after it.
+    cpu_prefill: f64,
+    cpu_decode: f64,
     text: String,
 }
 
@@ -144,6 +154,8 @@ impl Round {
             "prefill_tok_s": self.prefill_tok_s(),
             "decode_tok_s": self.decode_tok_s(),
             "tokens": self.tokens,
+            "cpu_prefill_s": self.cpu_prefill,
+            "cpu_decode_s": self.cpu_decode,
         })
     }
 }
@@ -151,12 +163,14 @@ impl Round {
 fn round(generator: &Generator, prompt: &str, params: &GenerateParams) -> Result<Round> {
     let mut session = generator.session();
     session.feed(prompt)?;
-    let start = Instant::now();
+    let (start, cpu_start) = (Instant::now(), cpu_seconds());
     let mut first = None;
     let generation = session.generate(params, &mut |_| {
-        first.get_or_insert_with(|| start.elapsed());
+        first.get_or_insert_with(|| (start.elapsed(), cpu_seconds()));
         Flow::Continue
     })?;
+    let cpu_end = cpu_seconds();
+    let (ttft, cpu_first) = first.unwrap_or((generation.prefill, cpu_end));
     if generation.tokens < params.max_tokens {
         eprintln!(
             "whisker-bench-generate: the model ended after {} of {} tokens ({:?})",
@@ -168,7 +182,9 @@ fn round(generator: &Generator, prompt: &str, params: &GenerateParams) -> Result
         tokens: generation.tokens,
         prefill: generation.prefill,
         decode: generation.decode,
-        ttft: first.unwrap_or(generation.prefill),
+        ttft,
+        cpu_prefill: cpu_first - cpu_start,
+        cpu_decode: cpu_end - cpu_first,
         text: generation.text,
     })
 }
@@ -206,6 +222,22 @@ fn median(rounds: &[Round], metric: impl Fn(&Round) -> f64) -> f64 {
         values[mid]
     } else {
         (values[mid - 1] + values[mid]) / 2.0
+    }
+}
+
+/// User and system CPU time of this process, all threads, in seconds
+/// (clock ticks of 10 ms).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name, which is in parentheses: utime is the
+    // 12th, stime the 13th.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or(vec![], |(_, rest)| rest.split_whitespace().collect());
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok());
+    match (ticks(11), ticks(12)) {
+        (Some(user), Some(system)) => (user + system) / 100.0,
+        _ => f64::NAN,
     }
 }
 
