@@ -33,8 +33,11 @@ PYENV_TEST := target/pyenv
 # The embedding benchmark's Python side: sentence-transformers on PyTorch, in
 # a venv (see bench/requirements-embed.txt for why torch is ~5 GB here).
 BENCH_VENV := bench/.venv
+# The generation benchmark's peer: llama.cpp through llama-cpp-python, built
+# from source for this CPU (bench/requirements-llama.txt; ~10-20 min on 2 cores).
+LLAMA_VENV := bench/.venv-llama
 
-.PHONY: all deps bench-deps bench-venv pyenv-test pdfium build models demo test bench clean
+.PHONY: all deps bench-deps bench-venv bench-llama-venv pyenv-test pdfium build models demo test bench bench-generate clean
 
 all: build
 
@@ -61,6 +64,14 @@ $(BENCH_VENV)/.installed: bench/requirements-embed.txt
 	python3 -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/pip install -q -r bench/requirements-embed.txt
 	$(BENCH_VENV)/bin/python -c "import torch; print('torch', torch.__version__, (torch.randn(2, 2) @ torch.randn(2, 2)).shape)"
+	touch $@
+
+## bench-llama-venv: bench/.venv-llama with llama-cpp-python compiled for this CPU (GGML_NATIVE)
+bench-llama-venv: $(LLAMA_VENV)/.installed
+$(LLAMA_VENV)/.installed: bench/requirements-llama.txt | deps
+	python3 -m venv $(LLAMA_VENV)
+	CMAKE_ARGS="-DGGML_NATIVE=ON" nice -n 19 $(LLAMA_VENV)/bin/pip install -q --no-cache-dir -r bench/requirements-llama.txt
+	$(LLAMA_VENV)/bin/python -c "import llama_cpp; print('llama-cpp-python', llama_cpp.__version__, llama_cpp.llama_print_system_info().decode())"
 	touch $@
 
 ## pyenv-test: target/pyenv with python-pptx, which the slide export tests read decks with
@@ -125,11 +136,19 @@ test: build models pyenv-test
 	$(CARGO) bench --workspace --no-run
 
 ## bench: side-by-side benchmarks (see bench/README.md); results go in bench/RESULTS.md
-bench: bench-deps pdfium bench-venv
+bench: bench-deps pdfium bench-venv bench-llama-venv
 	$(CARGO) build --workspace --release
 	python3 bench/pdf_quality.py
 	bench/run.sh
 	bench/embed.sh
+	target/release/whisker models fetch --role generate
+	bench/generate.sh
+
+## bench-generate: generation speed, Whisker vs llama.cpp on the same GGUF (see bench/README.md)
+bench-generate: deps bench-llama-venv
+	$(CARGO) build --workspace --release
+	target/release/whisker models fetch --role generate
+	bench/generate.sh
 
 clean:
 	$(CARGO) clean
