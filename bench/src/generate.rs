@@ -96,7 +96,14 @@ fn run(args: Args) -> Result<()> {
         ..GenerateParams::default()
     };
     let warm_up = prompt_of(&generator, &text, 16)?;
-    round(&generator, &warm_up, &GenerateParams { max_tokens: 4, ..params.clone() })?;
+    round(
+        &generator,
+        &warm_up,
+        &GenerateParams {
+            max_tokens: 4,
+            ..params.clone()
+        },
+    )?;
     let rounds = (0..args.rounds.max(1))
         .map(|_| round(&generator, &prompt, &params))
         .collect::<Result<Vec<_>>>()?;

@@ -51,7 +51,7 @@ impl Default for AskConfig {
             min_similarity: 0.35,
             min_coverage: 0.6,
             k: 6,
-            sources_tokens: 1200,
+            sources_tokens: 600,
         }
     }
 }
