@@ -152,6 +152,13 @@ impl Assistant {
             return Err(Error::Cancelled);
         }
         match outline::parse(&generation.text) {
+            Ok((deck, _)) if copies_the_example(&deck) => self.constrained(
+                generator,
+                messages,
+                count,
+                "it copied the example outline",
+                cancel,
+            ),
             Ok((deck, repairs)) if !deck.slides.is_empty() => {
                 Ok((deck, OutlineMethod::Json, repairs))
             }
@@ -261,6 +268,17 @@ fn messages(lang: Lang, topic: &str, count: usize, sources: &str) -> Vec<Message
         Lang::Zh => format!("资料：\n\n{sources}\n\n主题：{topic}"),
     };
     vec![Message::system(system), Message::user(user)]
+}
+
+/// Whether the outline repeats the example in the prompt instead of
+/// writing its own (small models do).
+fn copies_the_example(deck: &Deck) -> bool {
+    let hint = schema_hint();
+    deck.slides.iter().any(|slide| {
+        std::iter::once(&slide.title)
+            .chain(&slide.bullets)
+            .any(|text| text.trim().chars().count() > 3 && hint.contains(text.trim()))
+    })
 }
 
 /// Normalises `[n]` markers in notes and bullets; drops those naming no source.

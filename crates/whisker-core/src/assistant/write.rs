@@ -163,7 +163,7 @@ impl Assistant {
         let reply = request.mode.reply_tokens(input_tokens);
         let mut messages = vec![
             Message::system(system(request.mode, lang, false)),
-            Message::user(input),
+            Message::user(plain_user(request.mode, lang, input)),
         ];
         let needed = generator.prompt_tokens(&messages)? + reply.min(256);
         if needed > generator.context_len() {
@@ -289,6 +289,15 @@ fn system(mode: WriteMode, lang: Lang, grounded: bool) -> String {
         out.push_str(cite);
     }
     out
+}
+
+/// The instruction again, then the text: a small model given the text alone
+/// answers it as if it were a request.
+fn plain_user(mode: WriteMode, lang: Lang, text: &str) -> String {
+    match lang {
+        Lang::En => format!("{}\n\nText:\n\n{text}", mode.instruction(lang)),
+        Lang::Zh => format!("{}\n\n文字：\n\n{text}", mode.instruction(lang)),
+    }
 }
 
 fn grounded_user(lang: Lang, sources: &str, text: &str) -> String {
