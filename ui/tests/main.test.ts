@@ -1,0 +1,88 @@
+import { beforeEach, describe, expect, it } from "vitest";
+
+import { setLocale } from "../src/i18n";
+import { comboOf } from "../src/main/settings";
+import { MainWindow } from "../src/main/shell";
+import { FakeBackend } from "./fake";
+
+async function mount(section: "library" | "models" | "settings" = "library") {
+  const backend = new FakeBackend();
+  const main = new MainWindow(backend);
+  document.body.replaceChildren(main.root);
+  await main.start(section);
+  return { backend, main };
+}
+
+describe("main window", () => {
+  beforeEach(() => setLocale("en"));
+
+  it("lists documents and failures with their reasons", async () => {
+    await mount();
+    expect(document.querySelectorAll(".doc:not(.failed)")).toHaveLength(3);
+    const failed = document.querySelector(".doc.failed")!;
+    expect(failed.textContent).toContain("encrypted");
+    expect(document.getElementById("library-stats")!.textContent).toBe("3 documents · 54 passages · 3.2 MB");
+  });
+
+  it("filters documents", async () => {
+    await mount();
+    const filter = document.getElementById("library-filter") as HTMLInputElement;
+    filter.value = "会议";
+    filter.dispatchEvent(new Event("input"));
+    expect(document.querySelectorAll(".doc:not(.failed)")).toHaveLength(1);
+  });
+
+  it("adds dropped paths", async () => {
+    const { backend } = await mount();
+    backend.dropHandlers[0]({ type: "over" });
+    expect(document.getElementById("dropzone")!.classList.contains("over")).toBe(true);
+    backend.dropHandlers[0]({ type: "drop", paths: ["/tmp/a.pdf", "/tmp/folder"] });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(backend.calls.find((c) => c.method === "add")!.args[0]).toEqual(["/tmp/a.pdf", "/tmp/folder"]);
+  });
+
+  it("shows indexing progress with an ETA, and pauses", async () => {
+    const backend = new FakeBackend();
+    backend.indexingValue = { running: true, paused: false, done: 12, total: 40, eta_s: 130, current: "/docs/x.pdf" };
+    const main = new MainWindow(backend);
+    document.body.replaceChildren(main.root);
+    await main.start();
+    const bar = document.getElementById("indexing")!;
+    expect(bar.textContent).toContain("Indexing 12 of 40");
+    expect(bar.textContent).toContain("about 2 min left");
+    (document.getElementById("pause") as HTMLButtonElement).click();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(backend.calls.at(-1)).toEqual({ method: "setPaused", args: [true] });
+    expect(document.getElementById("indexing")!.textContent).toContain("Paused");
+  });
+
+  it("shows models by role with their state", async () => {
+    await mount("models");
+    expect(document.querySelector('[data-id="whisper-base"]')!.textContent).toContain("Incomplete");
+    expect(document.querySelector('[data-id="qwen2.5-1.5b-instruct-q4_k_m"] button.primary')!.textContent).toBe("Download");
+  });
+
+  it("saves a setting at once and applies the theme and language", async () => {
+    const { backend } = await mount("settings");
+    const theme = document.getElementById("setting-theme") as HTMLSelectElement;
+    theme.value = "dark";
+    theme.dispatchEvent(new Event("change"));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(backend.settingsValue.theme).toBe("dark");
+    expect(document.documentElement.dataset.theme).toBe("dark");
+    const language = document.getElementById("setting-language") as HTMLSelectElement;
+    language.value = "zh";
+    language.dispatchEvent(new Event("change"));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(document.getElementById("nav-settings")!.textContent).toBe("设置");
+  });
+
+  it("records a hotkey in accelerator form", () => {
+    const key = (init: Partial<KeyboardEvent>) =>
+      comboOf({ key: "a", code: "KeyA", ctrlKey: false, altKey: false, shiftKey: false, metaKey: false, ...init });
+    expect(key({ ctrlKey: true, altKey: true, code: "Space", key: " " })).toBe("Ctrl+Alt+Space");
+    expect(key({ ctrlKey: true, shiftKey: true, code: "Digit1", key: "!" })).toBe("Ctrl+Shift+1");
+    expect(key({})).toBeNull();
+    expect(key({ key: "Control", ctrlKey: true })).toBeNull();
+  });
+});
