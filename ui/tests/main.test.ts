@@ -77,6 +77,18 @@ describe("main window", () => {
     expect(document.getElementById("nav-settings")!.textContent).toBe("设置");
   });
 
+  it("maps a new mouse button by pressing it, and removes one", async () => {
+    const { backend } = await mount("settings");
+    (document.getElementById("button-add") as HTMLButtonElement).click();
+    await new Promise((r) => setTimeout(r, 0));
+    document.body.dispatchEvent(new MouseEvent("mousedown", { button: 1, bubbles: true }));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(backend.settingsValue.buttons).toEqual({ "2": "popup", "8": "talk", "9": "popup" });
+    (document.querySelector('[data-button="8"] button') as HTMLButtonElement).click();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(Object.keys(backend.settingsValue.buttons)).toEqual(["2", "9"]);
+  });
+
   it("records a hotkey in accelerator form", () => {
     const key = (init: Partial<KeyboardEvent>) =>
       comboOf({ key: "a", code: "KeyA", ctrlKey: false, altKey: false, shiftKey: false, metaKey: false, ...init });

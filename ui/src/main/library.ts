@@ -191,7 +191,7 @@ export class LibraryView {
     return el(
       "div",
       { class: "doc row", "data-path": d.path },
-      el("span", { class: `kind kind-${d.kind}` }, d.kind.toUpperCase().slice(0, 4)),
+      el("span", { class: `kind kind-${d.kind}` }, kindLabel(d.kind)),
       el(
         "div",
         { class: "grow" },
@@ -232,6 +232,13 @@ function failureRow(f: Failure): HTMLElement {
     ),
     el("span", { class: "chip bad" }, t("library.failed")),
   );
+}
+
+const KIND_LABELS: Record<string, string> = { markdown: "MD", text: "TXT", code: "CODE" };
+
+/** A short badge for a document kind: "PDF", "DOCX", "MD". */
+export function kindLabel(kind: string): string {
+  return KIND_LABELS[kind] ?? kind.toUpperCase().slice(0, 4);
 }
 
 function fileName(path: string): string {

@@ -90,14 +90,27 @@ export class SettingsView {
     const rows = Object.entries(s.buttons).map(([code, action]) =>
       el(
         "div",
-        { class: "row" },
-        el("span", { class: "button-code" }, t("settings.button", { code })),
+        { class: "row", "data-button": code },
+        el("span", { class: "button-code" }, buttonName(code)),
         choice<ButtonAction>(`button-${code}`, action, ACTIONS.map((a) => [a, t(`settings.action.${a}` as Key)]), (v) =>
           this.save({ ...s, buttons: { ...s.buttons, [code]: v } }),
         ),
+        el("button", { class: "ghost small", title: t("settings.removeButton"), onclick: () => this.save({ ...s, buttons: without(s.buttons, code) }) }, "✕"),
       ),
     );
-    return el("div", { class: "stack tight" }, ...rows);
+    const add = el("button", { class: "ghost", id: "button-add" }, `+ ${t("settings.addButton")}`);
+    add.addEventListener("click", () => {
+      add.textContent = t("settings.pressButton");
+      // The next press of any mouse button over the page names the button.
+      const onPress = (e: MouseEvent) => {
+        e.preventDefault();
+        document.removeEventListener("mousedown", onPress, true);
+        const code = x11Button(e.button);
+        void this.save({ ...s, buttons: { ...s.buttons, [code]: s.buttons[code] ?? "popup" } });
+      };
+      setTimeout(() => document.addEventListener("mousedown", onPress, true), 0);
+    });
+    return el("div", { class: "stack tight" }, ...rows, add);
   }
 
   private async save(next: Settings): Promise<void> {
@@ -132,6 +145,22 @@ function choice<T extends string>(
   select.value = value;
   select.addEventListener("change", () => onChange(select.value as T));
   return select;
+}
+
+/** The X11 number of a DOM mouse button (0 left, 1 middle, 2 right, 3 back, 4 forward). */
+export function x11Button(button: number): string {
+  return String([1, 2, 3, 8, 9][button] ?? button + 5);
+}
+
+function buttonName(code: string): string {
+  if (code === "8" || code === "9") return t(`settings.button.${code}` as Key);
+  return t("settings.button", { code });
+}
+
+function without(buttons: Settings["buttons"], code: string): Settings["buttons"] {
+  const rest = { ...buttons };
+  delete rest[code];
+  return rest;
 }
 
 /** "Ctrl+Alt+Space" in the accelerator syntax the global-shortcut plugin reads. */
