@@ -164,7 +164,7 @@ fn hparams(model: &Ct2File) -> Result<Hparams> {
 /// `<side>/num_heads`; Whisper's heads are 64 wide when it is absent.
 fn heads(model: &Ct2File, side: &str, state: usize) -> Result<usize> {
     match model.read_int(&format!("{side}/num_heads"))? {
-        Some(n) if n > 0 && state % n as usize == 0 => Ok(n as usize),
+        Some(n) if n > 0 && state.is_multiple_of(n as usize) => Ok(n as usize),
         Some(n) => Err(Error::bad(
             model.path(),
             format!("{side}/num_heads is {n}, which does not divide the width {state}"),
