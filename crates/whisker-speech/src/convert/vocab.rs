@@ -4,8 +4,9 @@
 //! CTranslate2 keeps the Hugging Face tokens: GPT-2's byte-level alphabet,
 //! where every byte is shown as a printable character (`Ġ` for a space).
 //! whisper.cpp wants the bytes themselves, and only the ordinary tokens
-//! (those before `<|endoftext|>`: 50,257 for multilingual models, 50,256 for
-//! English-only ones); it makes up the special tokens itself. The list comes
+//! (those before `<|endoftext|>`: 50,257 for multilingual models; English-only
+//! ones have 50,256 and keep `<|endoftext|>` after them, as in whisper.cpp's
+//! own files); it makes up the special tokens itself. The list comes
 //! from `vocabulary.json` (recent CTranslate2), `vocabulary.txt` (older), or
 //! the Hugging Face `tokenizer.json`, in that order.
 
@@ -17,6 +18,8 @@ use crate::{Error, Result};
 
 /// The first special token: everything before it is an ordinary token.
 pub const END_OF_TEXT: &str = "<|endoftext|>";
+/// Ordinary tokens of GPT-2's vocabulary (English-only Whisper).
+const GPT2_ORDINARY: usize = 50_256;
 
 /// The ordinary tokens as bytes, and where they came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,8 +60,11 @@ pub fn read(dir: &Path) -> Result<Vocabulary> {
                 format!("no {END_OF_TEXT} token: not a Whisper vocabulary"),
             )
         })?;
+    // English-only Whisper uses GPT-2's vocabulary, whose 50,257 entries
+    // end with <|endoftext|>; whisper.cpp's published files keep all of them.
+    let keep = if end == GPT2_ORDINARY { end + 1 } else { end };
     let decoder = byte_decoder();
-    let tokens = tokens[..end]
+    let tokens = tokens[..keep]
         .iter()
         .enumerate()
         .map(|(id, t)| {
@@ -180,6 +186,23 @@ mod tests {
     fn vocabulary_lines_keep_the_empty_token() {
         assert_eq!(lines("a\n\nb\n"), ["a", "", "b"]);
         assert_eq!(lines("a\r\nb"), ["a", "b"]);
+    }
+
+    #[test]
+    fn english_only_vocabulary_keeps_gpt2s_end_of_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |ordinary: usize| {
+            let mut text = "Ġa\n".repeat(ordinary);
+            text.push_str("<|endoftext|>\n<|startoftranscript|>\n");
+            fs::write(dir.path().join("vocabulary.txt"), text).unwrap();
+            read(dir.path()).unwrap()
+        };
+        let english = write(GPT2_ORDINARY);
+        assert_eq!(english.tokens.len(), 50_257);
+        assert_eq!(english.tokens[50_256], END_OF_TEXT.as_bytes());
+        assert_eq!(english.tokens[0], b" a");
+        assert_eq!(write(GPT2_ORDINARY + 1).tokens.len(), 50_257);
+        assert_eq!(write(7).tokens.len(), 7);
     }
 
     #[test]
