@@ -198,6 +198,13 @@ fn import_ct2_converts_whisper_base_into_the_manifest_model_verify_checks() {
         (Some("my-base"), Some(false))
     );
     assert!(dir.path().join("models/my-base/ggml-model.bin").is_file());
+    let list = parse(&models(dir.path(), &["list"]));
+    let mine = by_id(&list, "my-base");
+    assert_eq!(
+        (mine["role"].as_str(), mine["status"].as_str()),
+        (Some("speech"), Some("installed"))
+    );
+    assert_eq!(by_id(&list, "whisper-base")["status"], "installed");
     let stray: Vec<_> = fs::read_dir(dir.path().join("models"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

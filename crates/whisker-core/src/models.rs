@@ -87,8 +87,12 @@ impl Models {
     }
 
     /// Every model with its install status.
+    /// Every model with its install status: the manifest's, then speech
+    /// models `import_ct2` converted under ids the manifest does not list.
     pub fn list(&self) -> Vec<ModelInfo> {
-        self.manifest.models.iter().map(|m| self.info(m)).collect()
+        let listed = self.manifest.models.iter().map(|m| self.info(m));
+        let imported = speech_models::imported(&self.manifest, &self.store);
+        listed.chain(imported).collect()
     }
 
     fn info(&self, model: &Model) -> ModelInfo {

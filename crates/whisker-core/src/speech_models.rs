@@ -15,6 +15,7 @@ use whisker_models::{Manifest, Model, Observer, Store};
 use whisker_speech::convert::{Conversion, Ct2Whisper};
 
 use crate::error::{Error, Result};
+use crate::models::{ModelInfo, Presence, Role};
 
 /// The file name of an imported GGML model in its folder (a manifest model
 /// keeps the name its manifest entry gives).
@@ -202,4 +203,80 @@ pub fn ggml_file(manifest: &Manifest, store: &Store, id: &str) -> Result<PathBuf
     Err(Error::Model(whisker_models::Error::UnknownModel(
         id.to_string(),
     )))
+}
+
+/// Folders `import_ct2` made under ids the manifest does not list.
+pub fn imported(manifest: &Manifest, store: &Store) -> Vec<ModelInfo> {
+    let Ok(entries) = fs::read_dir(store.dir()) else {
+        return Vec::new();
+    };
+    let mut found: Vec<ModelInfo> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let id = e.file_name().to_str()?.to_string();
+            let size = fs::metadata(e.path().join(GGML_FILE)).ok()?.len();
+            let unlisted = manifest.get(&id).is_err() && !id.starts_with('.');
+            unlisted.then(|| ModelInfo {
+                id,
+                role: Role::Speech,
+                format: "ggml".into(),
+                default: false,
+                description: "converted by `models import --ct2` (not in the manifest)".into(),
+                license: String::new(),
+                size: Some(size),
+                status: Presence::Installed,
+                unpinned: false,
+                files: vec![GGML_FILE.to_string()],
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| a.id.cmp(&b.id));
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn speech_files_are_found_for_manifest_and_imported_ids() {
+        let dir = tempfile::tempdir().unwrap();
+        let (manifest, store) = (Manifest::builtin(), Store::new(dir.path()));
+        let err = ggml_file(&manifest, &store, "whisper-base").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("whisker models fetch whisper-base"),
+            "{err}"
+        );
+        let err = ggml_file(&manifest, &store, "whisper-small").unwrap_err();
+        assert_eq!(err.code(), "invalid");
+
+        fs::create_dir_all(dir.path().join("whisper-base")).unwrap();
+        fs::write(dir.path().join("whisper-base/ggml-model.bin"), "x").unwrap();
+        fs::create_dir_all(dir.path().join("whisper-small")).unwrap();
+        fs::write(dir.path().join("whisper-small").join(GGML_FILE), "xy").unwrap();
+        let base = ggml_file(&manifest, &store, "whisper-base").unwrap();
+        assert_eq!(base, dir.path().join("whisper-base/ggml-model.bin"));
+        let small = ggml_file(&manifest, &store, "whisper-small").unwrap();
+        assert_eq!(small, dir.path().join("whisper-small").join(GGML_FILE));
+
+        let listed: Vec<_> = imported(&manifest, &store)
+            .into_iter()
+            .map(|m| (m.id, m.size))
+            .collect();
+        assert_eq!(listed, [("whisper-small".to_string(), Some(2))]);
+    }
+
+    #[test]
+    fn a_ctranslate2_model_is_no_speech_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (manifest, store) = (Manifest::builtin(), Store::new(dir.path()));
+        let ct2 = manifest.get("whisper-base-ct2").unwrap();
+        for f in &ct2.files {
+            fs::create_dir_all(dir.path().join(&ct2.id)).unwrap();
+            fs::write(dir.path().join(&ct2.id).join(&f.name), "x").unwrap();
+        }
+        let err = ggml_file(&manifest, &store, "whisper-base-ct2").unwrap_err();
+        assert!(err.to_string().contains("needs a GGML one"), "{err}");
+    }
 }
