@@ -40,7 +40,9 @@ impl Hparams {
 
     /// OpenAI's size name, from the encoder depth: tiny, base, small, medium,
     /// large (`large-v3` with 128 mel bins, `large-v3-turbo` with 4 decoder
-    /// layers), or the layer counts when the shape is none of those.
+    /// layers); `-distil` when the decoder is otherwise shallower than the
+    /// encoder (distil-whisper); the layer counts when the shape is none of
+    /// those.
     pub fn size_name(&self) -> String {
         let size = match self.n_audio_layer {
             4 => "tiny",
@@ -54,8 +56,10 @@ impl Hparams {
         if self.n_mels == 128 {
             name.push_str("-v3");
         }
-        if size == "large" && self.n_text_layer == 4 {
+        if size == "large" && self.n_mels == 128 && self.n_text_layer == 4 {
             name.push_str("-turbo");
+        } else if self.n_text_layer < self.n_audio_layer {
+            name.push_str("-distil");
         }
         name
     }
@@ -504,6 +508,12 @@ mod tests {
             ..base()
         };
         assert_eq!(turbo.size_name(), "large-v3-turbo");
+        let distil = Hparams {
+            n_audio_layer: 12,
+            n_text_layer: 4,
+            ..base()
+        };
+        assert_eq!(distil.size_name(), "small-distil");
         let odd = Hparams {
             n_audio_layer: 3,
             n_text_layer: 2,
