@@ -394,3 +394,31 @@ fn a_cancelled_conversion_leaves_nothing() {
     assert!(matches!(err, Error::Cancelled), "{err}");
     assert_eq!(leftovers(tmp.path(), &["tiny-4"]), Vec::<String>::new());
 }
+
+#[test]
+fn vocabulary_json_txt_and_tokenizer_json_give_the_same_tokens() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tiny_model_dir(tmp.path(), F16);
+    let from_txt = Ct2Whisper::open(&dir).unwrap().vocabulary().tokens.clone();
+    fs::remove_file(dir.join("vocabulary.txt")).unwrap();
+    let list: Vec<String> = VOCAB.iter().map(|t| t.to_string()).collect();
+    fs::write(
+        dir.join("vocabulary.json"),
+        serde_json::to_string(&list).unwrap(),
+    )
+    .unwrap();
+    let from_json = Ct2Whisper::open(&dir).unwrap().vocabulary().tokens.clone();
+    fs::remove_file(dir.join("vocabulary.json")).unwrap();
+    let tokenizer = serde_json::json!({
+        "model": {"type": "BPE", "vocab": {"a": 0, "Ġb": 1, "åľº": 2}},
+        "added_tokens": [{"id": 3, "content": "<|endoftext|>"}],
+    });
+    fs::write(dir.join("tokenizer.json"), tokenizer.to_string()).unwrap();
+    let from_tokenizer = Ct2Whisper::open(&dir).unwrap().vocabulary().tokens.clone();
+    assert_eq!(
+        from_txt,
+        [b"a".to_vec(), b" b".to_vec(), "场".as_bytes().to_vec()]
+    );
+    assert_eq!(from_json, from_txt);
+    assert_eq!(from_tokenizer, from_txt);
+}
