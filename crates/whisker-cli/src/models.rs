@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use anyhow::Result;
 use serde::Serialize;
 use whisker_core::Models;
-use whisker_core::models::{CheckStatus, FetchReport, ImportReport, ModelInfo, VerifyReport};
+use whisker_core::models::{
+    CheckStatus, ConvertReport, FetchReport, ImportReport, ModelInfo, VerifyReport,
+};
 
 use crate::cli::ModelsCommand;
 use crate::commands::interruptible;
@@ -49,7 +51,26 @@ pub fn run(command: ModelsCommand, data_dir: &Path, as_json: bool) -> Result<Exi
             }
             Ok(ExitCode::SUCCESS)
         }
-        ModelsCommand::Import { path, id } => {
+        ModelsCommand::Import {
+            ct2: Some(ct2), id, ..
+        } => {
+            let cancel = interruptible()?;
+            let bar = TransferBar::new(as_json);
+            let converted = models.import_ct2(&ct2, id.as_deref(), &bar, &cancel);
+            bar.finish();
+            let report = converted?;
+            if as_json {
+                json(&Output {
+                    dir,
+                    models: std::slice::from_ref(&report),
+                })?;
+            } else {
+                print_converted(&report);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ModelsCommand::Import { path, id, .. } => {
+            let path = path.unwrap_or_default();
             let cancel = interruptible()?;
             let bar = TransferBar::new(as_json);
             let imported = models.import(&path, id.as_deref(), &bar, &cancel);
@@ -146,6 +167,32 @@ fn print_imported(reports: &[ImportReport]) {
         if !report.missing.is_empty() {
             println!("  still missing: {}", report.missing.join(", "));
         }
+    }
+}
+
+fn print_converted(report: &ConvertReport) {
+    let c = &report.conversion;
+    let hp = &c.hparams;
+    println!(
+        "{}: converted {} (CTranslate2 {}) to whisper.cpp format",
+        report.id, report.from, c.source_dtype
+    );
+    println!("  {}", report.file);
+    println!(
+        "  {}: {} encoder + {} decoder layers, width {}, {} mel bins, {} tokens",
+        report.model, hp.n_audio_layer, hp.n_text_layer, hp.n_audio_state, hp.n_mels, hp.n_vocab
+    );
+    println!(
+        "  {} tensors, {}, sha256 {}",
+        c.tensors,
+        megabytes(c.size),
+        c.sha256
+    );
+    if report.in_manifest {
+        println!(
+            "  the manifest's {} exactly: `whisker models verify` checks it",
+            report.id
+        );
     }
 }
 

@@ -37,6 +37,8 @@ pub enum Error {
     Watch(String),
     #[error(transparent)]
     Model(#[from] whisker_models::Error),
+    #[error(transparent)]
+    Speech(#[from] whisker_speech::Error),
 }
 
 impl Error {
@@ -52,6 +54,7 @@ impl Error {
             Error::Store(_) => "store",
             Error::Watch(_) => "watch",
             Error::Model(e) => model_code(e),
+            Error::Speech(e) => speech_code(e),
         }
     }
 
@@ -64,6 +67,9 @@ impl Error {
             Error::Store(whisker_index::Error::Record(_)) => Fault::Bug,
             Error::Io { .. } | Error::Store(_) | Error::Watch(_) => Fault::Runtime,
             Error::Model(e) => model_fault(e),
+            Error::Speech(e) if e.is_bad_input() => Fault::User,
+            Error::Speech(whisker_speech::Error::Cancelled) => Fault::User,
+            Error::Speech(_) => Fault::Runtime,
         }
     }
 
@@ -96,5 +102,18 @@ fn model_fault(error: &whisker_models::Error) -> Fault {
         }
         M::Manifest { .. } => Fault::Bug,
         _ => Fault::Runtime,
+    }
+}
+
+/// A speech model that is missing a file or is damaged or foreign (a
+/// CTranslate2 folder given to `models import --ct2`) is the user's input:
+/// `not_found` or `invalid`.
+fn speech_code(error: &whisker_speech::Error) -> &'static str {
+    use whisker_speech::Error as S;
+    match error {
+        S::Missing { .. } => "not_found",
+        S::BadModel { .. } | S::Unsupported { .. } => "invalid",
+        S::Io { .. } => "io",
+        S::Cancelled => "cancelled",
     }
 }

@@ -8,7 +8,8 @@
 //! Every error is an [`Error`] with a stable [`Error::code`] and a [`Fault`].
 //!
 //! [`Models`] lists, fetches, imports and verifies the models in the models
-//! folder (`whisker-models` does the work).
+//! folder (`whisker-models` does the work), and converts CTranslate2 Whisper
+//! models to whisper.cpp's format (`whisker-speech` does that).
 //!
 //! [`slides`] reads a model's JSON outline into a deck and exports it as
 //! PowerPoint or Marp Markdown.
@@ -39,6 +40,7 @@ mod library;
 pub mod models;
 pub mod paths;
 pub mod slides;
+mod speech_models;
 
 pub use assistant::Assistant;
 pub use config::Config;

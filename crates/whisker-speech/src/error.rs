@@ -1,0 +1,62 @@
+//! The one error type of `whisker-speech`.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in speech work. Each variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Reading or writing a file failed (permissions, disk full, ...).
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A file a model needs is not there.
+    #[error("{}: missing ({what})", path.display())]
+    Missing { path: PathBuf, what: &'static str },
+    /// A model file is damaged or is not the kind of file it should be
+    /// (truncated, garbage, inconsistent sizes).
+    #[error("{}: {message}", path.display())]
+    BadModel { path: PathBuf, message: String },
+    /// A well-formed model this build cannot use: another architecture,
+    /// a data type or format version it does not know.
+    #[error("{}: {message}", path.display())]
+    Unsupported { path: PathBuf, message: String },
+    /// The caller asked to stop; nothing was left behind.
+    #[error("cancelled")]
+    Cancelled,
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn bad(path: impl Into<PathBuf>, message: impl Into<String>) -> Error {
+        Error::BadModel {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn unsupported(path: impl Into<PathBuf>, message: impl Into<String>) -> Error {
+        Error::Unsupported {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The input is at fault (a damaged, foreign or missing model), not the machine.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            Error::Missing { .. } | Error::BadModel { .. } | Error::Unsupported { .. }
+        )
+    }
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
