@@ -37,6 +37,8 @@ pub enum Error {
     Watch(String),
     #[error(transparent)]
     Model(#[from] whisker_models::Error),
+    #[error(transparent)]
+    Speech(#[from] whisker_speech::Error),
 }
 
 impl Error {
@@ -52,6 +54,7 @@ impl Error {
             Error::Store(_) => "store",
             Error::Watch(_) => "watch",
             Error::Model(e) => model_code(e),
+            Error::Speech(e) => speech_code(e),
         }
     }
 
@@ -64,6 +67,7 @@ impl Error {
             Error::Store(whisker_index::Error::Record(_)) => Fault::Bug,
             Error::Io { .. } | Error::Store(_) | Error::Watch(_) => Fault::Runtime,
             Error::Model(e) => model_fault(e),
+            Error::Speech(e) => speech_fault(e),
         }
     }
 
@@ -95,6 +99,35 @@ fn model_fault(error: &whisker_models::Error) -> Fault {
             Fault::User
         }
         M::Manifest { .. } => Fault::Bug,
+        _ => Fault::Runtime,
+    }
+}
+
+/// Audio the user gave that cannot be heard is `invalid`; a speech model that
+/// is missing, foreign, broken or not built in is `model`.
+fn speech_code(error: &whisker_speech::Error) -> &'static str {
+    use whisker_speech::Error as S;
+    match error {
+        S::Io { .. } => "io",
+        S::NotAudio { .. }
+        | S::UnsupportedCodec { .. }
+        | S::Empty { .. }
+        | S::Corrupt { .. }
+        | S::Invalid(_) => "invalid",
+        S::Missing { .. }
+        | S::BadModel { .. }
+        | S::Unsupported { .. }
+        | S::Whisper(_)
+        | S::Unavailable => "model",
+        S::Cancelled => "cancelled",
+    }
+}
+
+fn speech_fault(error: &whisker_speech::Error) -> Fault {
+    use whisker_speech::Error as S;
+    match error {
+        e if e.is_bad_input() => Fault::User,
+        S::Cancelled | S::Unavailable => Fault::User,
         _ => Fault::Runtime,
     }
 }

@@ -10,6 +10,9 @@
 //! [`Models`] lists, fetches, imports and verifies the models in the models
 //! folder (`whisker-models` does the work).
 //!
+//! [`Speech`] turns audio files (or 16 kHz samples) into text with the
+//! configured whisper.cpp model (`whisker-speech` does the work).
+//!
 //! [`slides`] reads a model's JSON outline into a deck and exports it as
 //! PowerPoint or Marp Markdown.
 //!
@@ -39,6 +42,7 @@ mod library;
 pub mod models;
 pub mod paths;
 pub mod slides;
+pub mod speech;
 
 pub use assistant::Assistant;
 pub use config::Config;
@@ -47,5 +51,6 @@ pub use events::{Cancel, Event, Outcome, Progress, Silent, Stage};
 pub use generation::GenerationConfig;
 pub use library::{AddReport, Document, Failure, Found, Library, RemoveReport, Status};
 pub use models::Models;
+pub use speech::{Speech, SpeechConfig};
 pub use whisker_index::{Fusion, Hit, Mode, Precision, SearchOptions, Stats};
 pub use whisker_ingest::{ChunkOptions, Limits, Location};

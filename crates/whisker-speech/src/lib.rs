@@ -12,3 +12,21 @@
 //! It does not know where models live or which one is the default (that is
 //! `whisker-models` and `whisker-core`), and it never asks questions: the
 //! text it returns goes to `whisker_core::Assistant` like typed text.
+//!
+//! ```no_run
+//! use whisker_speech::transcribe::{CancelFlag, Options, Transcriber};
+//!
+//! let whisper = Transcriber::load("models/whisper-base/ggml-model.bin".as_ref())?;
+//! let cancel = CancelFlag::default();
+//! let transcript =
+//!     whisper.transcribe_file("memo.m4a".as_ref(), &Options::default(), &mut |_| {}, &cancel)?;
+//! println!("[{}] {}", transcript.language, transcript.text);
+//! # Ok::<(), whisker_speech::Error>(())
+//! ```
+
+pub mod audio;
+mod error;
+pub mod transcribe;
+
+pub use error::{Error, Result};
+pub use transcribe::{Language, Options, Segment, Transcriber, Transcript};
