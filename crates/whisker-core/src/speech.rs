@@ -140,6 +140,13 @@ impl Speech {
             return Ok(t.clone());
         }
         let path = self.locate()?;
+        if !path.is_file() {
+            return Err(Error::Speech(whisker_speech::Error::Missing {
+                path,
+                what: "the speech model: run `whisker models fetch --role speech`, \
+                       or point [speech] model at a whisper.cpp .bin file",
+            }));
+        }
         let transcriber = Arc::new(Transcriber::load(&path)?);
         *slot = Some(transcriber.clone());
         Ok(transcriber)
