@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 use whisker_models::installed;
 use whisker_models::manifest::{Manifest, Model, Role};
-use whisker_speech::transcribe::{CancelFlag, Done, Options};
+use whisker_speech::transcribe::{Done, Options};
 use whisker_speech::Transcriber;
 pub use whisker_speech::{Language, Segment, Transcript};
 
@@ -160,7 +160,7 @@ impl Speech {
         }
         let manifest = Manifest::builtin();
         let model = if wanted.is_empty() {
-            default_ggml(manifest)
+            default_ggml(&manifest)
         } else {
             let model = manifest.get(wanted)?;
             check_speech_model(model)?;

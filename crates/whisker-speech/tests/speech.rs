@@ -250,12 +250,12 @@ fn silence_gives_no_text() {
         .unwrap();
     assert_eq!(t.text, "");
     assert!(t.segments.is_empty());
-    // Thirty seconds of faint noise: not speech either.
+    // Thirty seconds of a quiet room's hiss (-55 dBFS): not speech either.
     let mut seed = 7u32;
     let noise: Vec<f32> = (0..30 * 16_000)
         .map(|_| {
             seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            (seed >> 8) as f32 / (1u32 << 24) as f32 * 0.004 - 0.002
+            (seed >> 8) as f32 / (1u32 << 24) as f32 * 0.006 - 0.003
         })
         .collect();
     let t = whisper().transcribe_samples(&noise, &english()).unwrap();
@@ -290,7 +290,9 @@ fn long_input_is_cut_into_windows_with_running_times() {
     assert_eq!(text.iter().filter(|w| *w == "young").count(), 5, "{:?}", t.text);
     assert!(t.segments.windows(2).all(|w| w[0].start <= w[1].start), "{:?}", t.segments);
     let last = t.segments.last().unwrap();
-    assert!(last.start > 19.0 && last.end < 25.5, "{last:?}");
+    // The fifth sentence is at 19.96..22.95 s; Whisper may open its segment
+    // during the pause before it.
+    assert!(last.start > 17.0 && last.end < 25.5, "{last:?}");
 }
 
 #[test]
@@ -333,7 +335,12 @@ fn a_truncated_model_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ggml-cut.bin");
     let bytes = std::fs::read(model_path()).unwrap_or_else(|_| b"lmgg".repeat(1000));
-    std::fs::write(&path, &bytes[..bytes.len().min(200_000)]).unwrap();
-    let err = Transcriber::load(&path).unwrap_err();
-    assert!(matches!(err, Error::BadModel { .. }), "{err}");
+    // Cut in the vocabulary (whisper.cpp alone would load it as an empty
+    // model), and cut in the tensors.
+    for cut in [200_000, bytes.len() / 2] {
+        std::fs::write(&path, &bytes[..bytes.len().min(cut)]).unwrap();
+        let err = Transcriber::load(&path).unwrap_err();
+        assert!(matches!(err, Error::BadModel { .. }), "{err}");
+        assert!(err.to_string().contains("truncated"), "{err}");
+    }
 }

@@ -125,7 +125,12 @@ impl AudioReader {
             .format(
                 &hint,
                 source,
-                &FormatOptions::default(),
+                // Trims MP3/AAC encoder delay and padding, so every format
+                // lines up with the original recording.
+                &FormatOptions {
+                    enable_gapless: true,
+                    ..FormatOptions::default()
+                },
                 &MetadataOptions::default(),
             )
             .map_err(|e| not_audio(path, e))?;

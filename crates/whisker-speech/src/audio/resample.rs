@@ -73,7 +73,10 @@ impl Resampler {
                 .process(&[chunk], None)
                 .map_err(|e| Error::Invalid(format!("resampling: {e}")))?;
             let produced = result.pop().unwrap_or_default();
-            self.emit(&produced, out);
+            let drop = self.skip.min(produced.len());
+            self.skip -= drop;
+            out.extend_from_slice(&produced[drop..]);
+            self.produced += (produced.len() - drop) as u64;
             start += CHUNK;
         }
         self.pending.drain(..start);
@@ -99,13 +102,6 @@ impl Resampler {
         out.truncate(out.len() - extra.min(out.len()));
         self.produced = expected.min(self.produced);
         Ok(())
-    }
-
-    fn emit(&mut self, produced: &[f32], out: &mut Vec<f32>) {
-        let drop = self.skip.min(produced.len());
-        self.skip -= drop;
-        out.extend_from_slice(&produced[drop..]);
-        self.produced += (produced.len() - drop) as u64;
     }
 }
 

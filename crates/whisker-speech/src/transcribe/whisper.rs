@@ -103,20 +103,29 @@ impl Run<'_> {
             params.set_initial_prompt(CHINESE_PROMPT);
         }
         let cancel = self.cancel.clone();
-        params.set_abort_callback_safe(move || cancel.load(Ordering::Relaxed));
+        // whisper-rs 0.16 hands its trampoline a pointer to a boxed
+        // `dyn FnMut` but reads it as the closure's own type: only a
+        // closure that *is* a `Box<dyn FnMut>` is read correctly (any other
+        // makes whisper.cpp abort at random, error -6). Hence the type.
+        let abort: Box<dyn FnMut() -> bool> = Box::new(move || cancel.load(Ordering::Relaxed));
+        params.set_abort_callback_safe::<_, Box<dyn FnMut() -> bool>>(abort);
         let result = self.state.full(params, window);
         if self.cancel.load(Ordering::Relaxed) {
             return Err(Error::Cancelled);
         }
         result.map_err(|e| Error::Whisper(e.to_string()))?;
         let eot = self.engine.context.token_eot();
+        // Whisper ends a segment it gave no closing timestamp at the end of
+        // its 30 s window; no segment ends after the sound does.
+        let end_of_window = offset + window.len() as f64 / f64::from(SAMPLE_RATE);
+        let at = |centiseconds: i64| (offset + centiseconds as f64 / 100.0).min(end_of_window);
         let segments = self
             .state
             .as_iter()
             .filter(|s| is_speech(s, eot))
             .map(|s| Segment {
-                start: offset + s.start_timestamp() as f64 / 100.0,
-                end: offset + s.end_timestamp() as f64 / 100.0,
+                start: at(s.start_timestamp()),
+                end: at(s.end_timestamp()),
                 text: clean(&s.to_str_lossy().unwrap_or_default(), &self.language),
             })
             .filter(|s| !s.text.is_empty())
