@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use whisker_e2e::{assert_no_panic, parse, str_of, whisker, whisker_bin, whisker_cmd, whisker_json};
+use whisker_e2e::{
+    assert_no_panic, parse, str_of, whisker, whisker_bin, whisker_cmd, whisker_json,
+};
 
 fn fixture(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -49,7 +51,10 @@ fn transcribe_json_is_text_language_and_timed_segments() {
     let keys: Vec<&String> = t.as_object().unwrap().keys().collect();
     assert_eq!(keys, ["language", "segments", "text"], "{t:#}");
     assert_eq!(t["language"], "en");
-    assert_eq!(words(str_of(&t, "text")), "he was not an ill disposed young man");
+    assert_eq!(
+        words(str_of(&t, "text")),
+        "he was not an ill disposed young man"
+    );
     let segments = t["segments"].as_array().unwrap();
     assert!(!segments.is_empty());
     for s in segments {
@@ -62,7 +67,12 @@ fn transcribe_json_is_text_language_and_timed_segments() {
 
 #[test]
 fn every_format_gives_the_same_words_with_language_detection() {
-    for name in ["stereo_44k.flac", "stereo_44k.mp3", "mono_22k.ogg", "mono_8k.m4a"] {
+    for name in [
+        "stereo_44k.flac",
+        "stereo_44k.mp3",
+        "mono_22k.ogg",
+        "mono_8k.m4a",
+    ] {
         let t = transcribe(&[&fixture(name)]);
         assert_eq!(t["language"], "en", "{name}: {t:#}");
         assert_eq!(
@@ -99,10 +109,17 @@ fn text_output_is_one_timed_line_per_segment() {
         .args(["transcribe", &fixture("mono_16k.flac"), "--lang", "en"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8(out.stdout).unwrap();
     let first = stdout.lines().next().unwrap();
-    assert!(first.starts_with("[0:0") && first.contains(" --> "), "{stdout}");
+    assert!(
+        first.starts_with("[0:0") && first.contains(" --> "),
+        "{stdout}"
+    );
     assert!(words(&stdout).contains("young man"), "{stdout}");
 }
 
@@ -110,14 +127,21 @@ fn text_output_is_one_timed_line_per_segment() {
 fn a_file_that_is_not_audio_is_a_clear_error() {
     let data = tempfile::tempdir().unwrap();
     let notes = data.path().join("notes.mp3");
-    std::fs::write(&notes, "# Meeting notes\n\nNot a sound in here.\n".repeat(20)).unwrap();
+    std::fs::write(
+        &notes,
+        "# Meeting notes\n\nNot a sound in here.\n".repeat(20),
+    )
+    .unwrap();
     let out = whisker(data.path(), &["transcribe", notes.to_str().unwrap()]);
     assert_no_panic(&out);
     assert_eq!(out.status.code(), Some(2));
     let error = parse(&out);
     assert_eq!(error["error"]["code"], "invalid");
     assert_eq!(error["error"]["fault"], "user");
-    assert!(str_of(&error["error"], "message").contains("not an audio file"), "{error:#}");
+    assert!(
+        str_of(&error["error"], "message").contains("not an audio file"),
+        "{error:#}"
+    );
 
     let missing = data.path().join("nothing-here.wav");
     let out = whisker(data.path(), &["transcribe", missing.to_str().unwrap()]);
@@ -132,7 +156,10 @@ fn a_missing_model_is_a_clear_error() {
     std::fs::create_dir_all(&empty).unwrap();
     for env in [
         ("WHISKER_MODELS_DIR", empty.display().to_string()),
-        ("WHISKER_SPEECH_MODEL", empty.join("ggml-gone.bin").display().to_string()),
+        (
+            "WHISKER_SPEECH_MODEL",
+            empty.join("ggml-gone.bin").display().to_string(),
+        ),
     ] {
         let out = whisker_cmd(data.path(), &["transcribe", &fixture("mono_16k.flac")])
             .env(env.0, &env.1)
@@ -142,21 +169,30 @@ fn a_missing_model_is_a_clear_error() {
         assert_eq!(out.status.code(), Some(2), "{env:?}");
         let error = parse(&out);
         assert_eq!(error["error"]["code"], "model", "{error:#}");
-        assert!(str_of(&error["error"], "message").contains("missing"), "{error:#}");
+        assert!(
+            str_of(&error["error"], "message").contains("missing"),
+            "{error:#}"
+        );
     }
 }
 
 #[test]
 fn ask_audio_says_what_it_heard_then_asks() {
     let data = tempfile::tempdir().unwrap();
-    let out = whisker_cmd(data.path(), &["ask", "--audio", &fixture("mono_16k.flac"), "--lang", "en"])
-        .output()
-        .unwrap();
+    let out = whisker_cmd(
+        data.path(),
+        &["ask", "--audio", &fixture("mono_16k.flac"), "--lang", "en"],
+    )
+    .output()
+    .unwrap();
     assert_no_panic(&out);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     let reply = parse(&out);
-    assert_eq!(words(str_of(&reply["heard"], "text")), "he was not an ill disposed young man");
+    assert_eq!(
+        words(str_of(&reply["heard"], "text")),
+        "he was not an ill disposed young man"
+    );
     assert!(reply["answer"].is_object(), "{reply:#}");
 }
 
@@ -193,7 +229,11 @@ fn eval_asr_meets_the_goals_and_prints_the_table() {
         .args(["eval", "asr", dir.to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let table = String::from_utf8(out.stdout).unwrap();
     for needle in ["file", "RTF", "WER", "CER", "total en", "total zh", "广州"] {
         assert!(table.contains(needle), "{needle} missing in:\n{table}");

@@ -167,7 +167,11 @@ fn print_asr(report: &AsrReport, eval: &AsrEval) {
             t.rtf,
             t.errors,
             t.units,
-            if t.metric == "cer" { "characters" } else { "words" }
+            if t.metric == "cer" {
+                "characters"
+            } else {
+                "words"
+            }
         );
     }
 }

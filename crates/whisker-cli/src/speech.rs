@@ -56,7 +56,10 @@ fn hear(
     bar.0.finish_and_clear();
     let transcript = transcript?;
     if let Some(damage) = &transcript.damage {
-        eprintln!("whisker: {}: {damage}; the rest was transcribed", file.display());
+        eprintln!(
+            "whisker: {}: {damage}; the rest was transcribed",
+            file.display()
+        );
     }
     Ok(transcript)
 }

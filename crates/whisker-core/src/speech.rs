@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 use whisker_models::installed;
 use whisker_models::manifest::{Manifest, Model, Role};
-use whisker_speech::transcribe::{Done, Options};
 use whisker_speech::Transcriber;
+use whisker_speech::transcribe::{Done, Options};
 pub use whisker_speech::{Language, Segment, Transcript};
 
 use crate::config::Config;

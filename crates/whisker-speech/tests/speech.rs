@@ -28,7 +28,9 @@ const VARIANTS: [&str; 6] = [
 ];
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn eval_audio() -> PathBuf {
@@ -69,10 +71,14 @@ fn every_format_decodes_to_the_same_sound_at_16_khz() {
     for name in VARIANTS {
         let samples = read_all(&fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         let seconds = samples.len() as f64 / f64::from(SAMPLE_RATE);
-        // MP3 and AAC pad the start and end by a frame or two.
-        assert!((2.95..3.15).contains(&seconds), "{name}: {seconds} s");
+        // MP3's padding is trimmed (gapless); M4A's AAC priming is not
+        // (symphonia ignores MP4 edit lists), a frame or two more.
+        assert!((2.95..3.3).contains(&seconds), "{name}: {seconds} s");
         let similarity = envelope_similarity(&reference, &samples);
-        assert!(similarity > 0.95, "{name}: envelope similarity {similarity}");
+        assert!(
+            similarity > 0.95,
+            "{name}: envelope similarity {similarity}"
+        );
     }
 }
 
@@ -101,7 +107,10 @@ fn windows_cover_the_file_in_order() {
         sizes.push(window.len());
         all.extend(window);
     }
-    assert!(sizes[..sizes.len() - 1].iter().all(|&n| n == 16_000), "{sizes:?}");
+    assert!(
+        sizes[..sizes.len() - 1].iter().all(|&n| n == 16_000),
+        "{sizes:?}"
+    );
     assert_eq!(all, read_all(&fixture("stereo_44k.mp3")).unwrap());
     assert!((reader.position() - all.len() as f64 / 16_000.0).abs() < 1e-9);
     assert!(reader.damage().is_none());
@@ -111,16 +120,27 @@ fn windows_cover_the_file_in_order() {
 fn files_that_are_not_audio_are_refused_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let text = dir.path().join("notes.wav");
-    std::fs::write(&text, "these are not the samples you are looking for\n".repeat(50)).unwrap();
+    std::fs::write(
+        &text,
+        "these are not the samples you are looking for\n".repeat(50),
+    )
+    .unwrap();
     let empty = dir.path().join("empty.mp3");
     std::fs::write(&empty, b"").unwrap();
     for path in [&text, &empty] {
         let err = AudioReader::open(path).unwrap_err();
-        assert!(matches!(err, Error::NotAudio { .. }), "{}: {err}", path.display());
+        assert!(
+            matches!(err, Error::NotAudio { .. }),
+            "{}: {err}",
+            path.display()
+        );
         assert!(err.to_string().contains("not an audio file"), "{err}");
     }
     let err = AudioReader::open(dir.path()).unwrap_err();
-    assert!(matches!(err, Error::NotAudio { .. } | Error::Io { .. }), "{err}");
+    assert!(
+        matches!(err, Error::NotAudio { .. } | Error::Io { .. }),
+        "{err}"
+    );
     let err = AudioReader::open(&dir.path().join("missing.ogg")).unwrap_err();
     assert!(matches!(err, Error::Io { .. }), "{err}");
 }
@@ -153,7 +173,9 @@ fn a_file_cut_short_keeps_what_decoded_and_says_so() {
         assert!((0.8..2.5).contains(&seconds), "{name}: {seconds} s");
         if name.ends_with(".flac") {
             // FLAC's header gives the length, so the cut is noticed.
-            let damage = reader.damage().unwrap_or_else(|| panic!("{name}: no damage noted"));
+            let damage = reader
+                .damage()
+                .unwrap_or_else(|| panic!("{name}: no damage noted"));
             assert!(damage.contains("ends early"), "{damage}");
         }
     }
@@ -164,7 +186,9 @@ fn garbage_in_the_middle_is_skipped() {
     let dir = tempfile::tempdir().unwrap();
     let mut bytes = std::fs::read(fixture("stereo_44k.mp3")).unwrap();
     let middle = bytes.len() / 2;
-    bytes[middle..middle + 2_000].iter_mut().for_each(|b| *b = 0x55);
+    bytes[middle..middle + 2_000]
+        .iter_mut()
+        .for_each(|b| *b = 0x55);
     let path = dir.path().join("scratched.mp3");
     std::fs::write(&path, bytes).unwrap();
     let samples = read_all(&path).unwrap();
@@ -217,7 +241,11 @@ fn edits(a: &[String], b: &[String]) -> usize {
         row[0] = i + 1;
         for (j, y) in b.iter().enumerate() {
             let above = row[j + 1];
-            row[j + 1] = if x == y { diag } else { 1 + diag.min(above).min(row[j]) };
+            row[j + 1] = if x == y {
+                diag
+            } else {
+                1 + diag.min(above).min(row[j])
+            };
             diag = above;
         }
     }
@@ -237,7 +265,11 @@ fn every_format_is_heard_as_the_same_words() {
         assert!(edits(&expected, &got) <= 1, "{name}: {:?}", t.text);
         assert_eq!(t.language, "en");
         let last = t.segments.last().unwrap();
-        assert!(last.end <= 3.2 && t.segments[0].start < 1.0, "{:?}", t.segments);
+        assert!(
+            last.end <= 3.2 && t.segments[0].start < 1.0,
+            "{:?}",
+            t.segments
+        );
     }
 }
 
@@ -287,8 +319,17 @@ fn long_input_is_cut_into_windows_with_running_times() {
     };
     let t = whisper().transcribe_samples(&samples, &options).unwrap();
     let text = words(&t.text.replace('-', " "));
-    assert_eq!(text.iter().filter(|w| *w == "young").count(), 5, "{:?}", t.text);
-    assert!(t.segments.windows(2).all(|w| w[0].start <= w[1].start), "{:?}", t.segments);
+    assert_eq!(
+        text.iter().filter(|w| *w == "young").count(),
+        5,
+        "{:?}",
+        t.text
+    );
+    assert!(
+        t.segments.windows(2).all(|w| w[0].start <= w[1].start),
+        "{:?}",
+        t.segments
+    );
     let last = t.segments.last().unwrap();
     // The fifth sentence is at 19.96..22.95 s; Whisper may open its segment
     // during the pause before it.
@@ -299,8 +340,14 @@ fn long_input_is_cut_into_windows_with_running_times() {
 fn chinese_is_written_in_simplified_characters() {
     let dir = eval_audio();
     for (file, reference) in [
-        ("zh_aishell1_BAC009S0724W0121.wav", "广州市房地产中介协会分析"),
-        ("zh_aishell1_BAC009S0764W0121.wav", "甚至出现交易几乎停滞的情况"),
+        (
+            "zh_aishell1_BAC009S0724W0121.wav",
+            "广州市房地产中介协会分析",
+        ),
+        (
+            "zh_aishell1_BAC009S0764W0121.wav",
+            "甚至出现交易几乎停滞的情况",
+        ),
     ] {
         let cancel = Default::default();
         let t = whisper()

@@ -82,7 +82,12 @@ struct Item {
 }
 
 impl AsrEval {
-    pub fn run(&self, speech: &Speech, progress: &dyn Progress, cancel: &Cancel) -> Result<AsrReport> {
+    pub fn run(
+        &self,
+        speech: &Speech,
+        progress: &dyn Progress,
+        cancel: &Cancel,
+    ) -> Result<AsrReport> {
         let items = read_list(&self.dir.join("transcripts.tsv"))?;
         let start = Instant::now();
         speech.get()?;
@@ -203,7 +208,10 @@ fn read_list(path: &Path) -> Result<Vec<Item>> {
         }
     }
     if items.is_empty() {
-        return Err(Error::Invalid(format!("{} lists no recordings", path.display())));
+        return Err(Error::Invalid(format!(
+            "{} lists no recordings",
+            path.display()
+        )));
     }
     Ok(items)
 }
@@ -216,13 +224,20 @@ mod tests {
     fn the_list_is_read_with_or_without_a_header_and_bad_lines_are_reported() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("transcripts.tsv");
-        std::fs::write(&path, "file\tlanguage\ttranscript\na.wav\ten\thello world\r\n\nb.wav\tzh\t你好\n").unwrap();
+        std::fs::write(
+            &path,
+            "file\tlanguage\ttranscript\na.wav\ten\thello world\r\n\nb.wav\tzh\t你好\n",
+        )
+        .unwrap();
         let items = read_list(&path).unwrap();
         assert_eq!(items.len(), 2);
         assert_eq!(items[1].reference, "你好");
         std::fs::write(&path, "a.wav\ten\n").unwrap();
         assert!(read_list(&path).unwrap_err().to_string().contains("line 1"));
-        assert_eq!(read_list(&dir.path().join("none.tsv")).unwrap_err().code(), "not_found");
+        assert_eq!(
+            read_list(&dir.path().join("none.tsv")).unwrap_err().code(),
+            "not_found"
+        );
     }
 
     #[test]
@@ -243,7 +258,10 @@ mod tests {
         };
         let t = totals(&[file("en", 1, 10), file("zh", 3, 12), file("en", 1, 30)]);
         assert_eq!(t.len(), 2);
-        assert_eq!((t[0].language.as_str(), t[0].files, t[0].metric), ("en", 2, "wer"));
+        assert_eq!(
+            (t[0].language.as_str(), t[0].files, t[0].metric),
+            ("en", 2, "wer")
+        );
         assert!((t[0].rate - 0.05).abs() < 1e-9);
         assert!((t[0].rtf - 0.5).abs() < 1e-9);
         assert_eq!((t[1].errors, t[1].units, t[1].metric), (3, 12, "cer"));

@@ -44,7 +44,12 @@ pub fn word_errors(reference: &str, hypothesis: &str) -> Errors {
 
 /// Character errors (Chinese): spaces do not count.
 pub fn char_errors(reference: &str, hypothesis: &str) -> Errors {
-    let chars = |t: &str| -> Vec<char> { normalize(t).chars().filter(|c| !c.is_whitespace()).collect() };
+    let chars = |t: &str| -> Vec<char> {
+        normalize(t)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect()
+    };
     let r = chars(reference);
     let h = chars(hypothesis);
     Errors {
@@ -63,7 +68,10 @@ pub fn errors_for(language: &str, reference: &str, hypothesis: &str) -> Errors {
 }
 
 pub fn is_chinese(language: &str) -> bool {
-    matches!(language.to_ascii_lowercase().as_str(), "zh" | "zh-cn" | "zh-hans" | "yue" | "cmn")
+    matches!(
+        language.to_ascii_lowercase().as_str(),
+        "zh" | "zh-cn" | "zh-hans" | "yue" | "cmn"
+    )
 }
 
 /// The words of `text` after normalisation, English spellings made canonical.
@@ -151,15 +159,33 @@ mod tests {
             "he was not an ill disposed young man",
             "He was not an ill-disposed young man.",
         );
-        assert_eq!(e, Errors { errors: 0, units: 8 });
-        let e = word_errors("IT WAS THE FIRST GREAT SORROW", "It was the first great sorrow!");
+        assert_eq!(
+            e,
+            Errors {
+                errors: 0,
+                units: 8
+            }
+        );
+        let e = word_errors(
+            "IT WAS THE FIRST GREAT SORROW",
+            "It was the first great sorrow!",
+        );
         assert_eq!(e.errors, 0);
     }
 
     #[test]
     fn wer_counts_word_errors_and_canonical_spellings_match() {
-        let e = word_errors("and mister john dashwood had then", "And Mr. John Dashwood had them");
-        assert_eq!(e, Errors { errors: 1, units: 6 });
+        let e = word_errors(
+            "and mister john dashwood had then",
+            "And Mr. John Dashwood had them",
+        );
+        assert_eq!(
+            e,
+            Errors {
+                errors: 1,
+                units: 6
+            }
+        );
         assert!((e.rate() - 1.0 / 6.0).abs() < 1e-9);
         assert_eq!(word_errors("a b c d", "").errors, 4);
         assert_eq!(word_errors("", "").rate(), 0.0);
@@ -168,16 +194,33 @@ mod tests {
     #[test]
     fn cer_compares_simplified_characters_without_spaces_or_punctuation() {
         let e = char_errors("广州市房地产中介协会分析", "廣州市房地產中介協會，分析。");
-        assert_eq!(e, Errors { errors: 0, units: 12 });
+        assert_eq!(
+            e,
+            Errors {
+                errors: 0,
+                units: 12
+            }
+        );
         let e = char_errors("甚至出现交易几乎停滞的情况", "甚至出現交易幾乎停止的情況");
-        assert_eq!(e, Errors { errors: 1, units: 13 });
+        assert_eq!(
+            e,
+            Errors {
+                errors: 1,
+                units: 13
+            }
+        );
         // Spaces and full-width forms are not errors.
         assert_eq!(char_errors("ＡＢＣ 你好", "abc你 好").errors, 0);
     }
 
     #[test]
     fn normalisation_folds_full_width_and_apostrophes() {
-        assert_eq!(normalize("Ｄｏｎ’t　ＳＴＯＰ！").split_whitespace().collect::<Vec<_>>(), ["dont", "stop"]);
+        assert_eq!(
+            normalize("Ｄｏｎ’t　ＳＴＯＰ！")
+                .split_whitespace()
+                .collect::<Vec<_>>(),
+            ["dont", "stop"]
+        );
         assert_eq!(errors_for("zh", "你好", "你号").errors, 1);
         assert_eq!(errors_for("en", "you good", "you goods").errors, 1);
     }

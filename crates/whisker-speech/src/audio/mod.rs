@@ -253,7 +253,9 @@ impl AudioReader {
                 self.skipped += 1;
                 self.bad_in_a_row += 1;
                 if self.bad_in_a_row >= MAX_BAD_PACKETS {
-                    return self.end(Some(format!("{MAX_BAD_PACKETS} bad packets in a row ({e})")));
+                    return self.end(Some(format!(
+                        "{MAX_BAD_PACKETS} bad packets in a row ({e})"
+                    )));
                 }
                 Ok(())
             }
@@ -298,7 +300,8 @@ impl AudioReader {
     /// A file that ends well before the length its header promised.
     fn cut_short(&self, at: f64) -> Option<String> {
         let expected = self.info.duration?;
-        (at + 0.5 < expected * 0.98).then(|| format!("the file ends early (expected {expected:.1} s)"))
+        (at + 0.5 < expected * 0.98)
+            .then(|| format!("the file ends early (expected {expected:.1} s)"))
     }
 }
 

@@ -56,7 +56,11 @@ fn tensor<R: Read + Seek>(r: &mut R, size: u64) -> Result<(), String> {
         6 => (22, 32),
         7 => (24, 32),
         8 => (34, 32),
-        other => return Err(format!("tensor type {other} is not one whisper.cpp reads here")),
+        other => {
+            return Err(format!(
+                "tensor type {other} is not one whisper.cpp reads here"
+            ));
+        }
     };
     skip(r, (elements.div_ceil(per) * bytes) as usize, size)
 }
@@ -79,7 +83,9 @@ fn position<R: Seek>(r: &mut R) -> Result<u64, String> {
 fn skip<R: Seek>(r: &mut R, bytes: usize, size: u64) -> Result<(), String> {
     let to = position(r)? + bytes as u64;
     if to > size {
-        return Err(format!("the file ends early: {size} bytes, {to} needed (truncated?)"));
+        return Err(format!(
+            "the file ends early: {size} bytes, {to} needed (truncated?)"
+        ));
     }
     r.seek(SeekFrom::Start(to)).map_err(|e| e.to_string())?;
     Ok(())

@@ -407,6 +407,9 @@ mod tests {
         let foreign = dir.path().join("model.bin");
         std::fs::write(&foreign, b"\x00\x01\x02\x03 some CTranslate2 bytes").unwrap();
         let err = Transcriber::load(&foreign).unwrap_err();
-        assert!(err.to_string().contains("not a whisper.cpp GGML model"), "{err}");
+        assert!(
+            err.to_string().contains("not a whisper.cpp GGML model"),
+            "{err}"
+        );
     }
 }

@@ -56,10 +56,19 @@ mod tests {
 
     #[test]
     fn traditional_becomes_simplified() {
-        assert_eq!(to_simplified("廣州市房地產中介協會分析"), "广州市房地产中介协会分析");
-        assert_eq!(to_simplified("甚至出現交易幾乎停滯的情況"), "甚至出现交易几乎停滞的情况");
+        assert_eq!(
+            to_simplified("廣州市房地產中介協會分析"),
+            "广州市房地产中介协会分析"
+        );
+        assert_eq!(
+            to_simplified("甚至出現交易幾乎停滯的情況"),
+            "甚至出现交易几乎停滞的情况"
+        );
         // Already Simplified text is left as it is.
-        assert_eq!(to_simplified("以下是普通话的句子。"), "以下是普通话的句子。");
+        assert_eq!(
+            to_simplified("以下是普通话的句子。"),
+            "以下是普通话的句子。"
+        );
     }
 
     #[test]
@@ -78,6 +87,9 @@ mod tests {
         };
         let segs = [seg("广州市"), seg(""), seg("房地产")];
         assert_eq!(join_segments(&segs, "zh"), "广州市房地产");
-        assert_eq!(join_segments(&[seg("Hello."), seg("Bye.")], "en"), "Hello. Bye.");
+        assert_eq!(
+            join_segments(&[seg("Hello."), seg("Bye.")], "en"),
+            "Hello. Bye."
+        );
     }
 }
