@@ -8,6 +8,10 @@
 //! `WHISKER_SPEECH_MODEL`. The evaluation recordings are read from
 //! `../shared/eval/audio` beside the workspace.
 
+// As in `#[test]` functions (clippy.toml): in this binary's helpers too, a
+// panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -47,7 +51,8 @@ fn original() -> Vec<f32> {
     read_all(&eval_audio().join("en_librivox_sense_and_sensibility_0880.wav")).unwrap()
 }
 
-/// Correlation of two signals' 20 ms loudness envelopes: 1 = same shape.
+/// Correlation of two signals' 20 ms loudness envelopes (1 = same shape),
+/// at the best shift of `b` by up to 300 ms (AAC keeps its encoder priming).
 fn envelope_similarity(a: &[f32], b: &[f32]) -> f64 {
     let env = |x: &[f32]| -> Vec<f64> {
         x.chunks(320)
@@ -55,9 +60,15 @@ fn envelope_similarity(a: &[f32], b: &[f32]) -> f64 {
             .collect()
     };
     let (a, b) = (env(a), env(b));
+    (0..15)
+        .map(|lag| correlation(&a, &b[lag.min(b.len())..]))
+        .fold(f64::MIN, f64::max)
+}
+
+fn correlation(a: &[f64], b: &[f64]) -> f64 {
     let n = a.len().min(b.len());
     let mean = |v: &[f64]| v[..n].iter().sum::<f64>() / n as f64;
-    let (ma, mb) = (mean(&a), mean(&b));
+    let (ma, mb) = (mean(a), mean(b));
     let cov: f64 = (0..n).map(|i| (a[i] - ma) * (b[i] - mb)).sum();
     let va: f64 = (0..n).map(|i| (a[i] - ma).powi(2)).sum();
     let vb: f64 = (0..n).map(|i| (b[i] - mb).powi(2)).sum();

@@ -156,7 +156,7 @@ fn totals(files: &[AsrFileScore]) -> Vec<AsrTotal> {
         .map(|language| {
             let of: Vec<_> = files.iter().filter(|f| f.language == language).collect();
             let e = of.iter().fold(Errors::default(), |acc, f| {
-                acc.add(Errors {
+                acc.plus(Errors {
                     errors: f.errors,
                     units: f.units,
                 })

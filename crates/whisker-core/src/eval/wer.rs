@@ -23,7 +23,7 @@ impl Errors {
         }
     }
 
-    pub fn add(self, other: Errors) -> Errors {
+    pub fn plus(self, other: Errors) -> Errors {
         Errors {
             errors: self.errors + other.errors,
             units: self.units + other.units,
