@@ -89,8 +89,9 @@ fn chinese_comes_out_in_simplified_characters() {
     let t = transcribe(&[file.to_str().unwrap(), "--lang", "zh"]);
     assert_eq!(t["language"], "zh");
     let text = str_of(&t, "text");
-    // 广州 (not 廣州), 房地产 (not 房地產).
-    assert!(text.contains("广州") && text.contains("房地产"), "{text}");
+    // 广州 (not 廣州), 地产 (not 地產); base hears 房 as 佛 here.
+    assert!(text.contains("广州") && text.contains("地产"), "{text}");
+    assert!(!text.contains('廣') && !text.contains('產'), "{text}");
 }
 
 #[test]

@@ -12,7 +12,7 @@ use whisker_core::assistant::{
 };
 use whisker_core::slides;
 use whisker_core::speech::Transcript;
-use whisker_core::{Event, Progress, Stage};
+use whisker_core::{Cancel, Event, Progress, Stage};
 
 use crate::commands::interruptible;
 use crate::render;
@@ -63,11 +63,11 @@ pub fn ask(
     assistant: &Assistant,
     question: &str,
     heard: Option<&Transcript>,
+    cancel: &Cancel,
     json: bool,
 ) -> Result<ExitCode> {
-    let cancel = interruptible()?;
     let stream = Stream::new(json);
-    let answer = assistant.ask(&Question::new(question), &stream, &cancel)?;
+    let answer = assistant.ask(&Question::new(question), &stream, cancel)?;
     if let (true, Some(heard)) = (json, heard) {
         render::json(&serde_json::json!({ "heard": heard, "answer": answer }))?;
     } else if json {

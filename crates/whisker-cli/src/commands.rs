@@ -73,7 +73,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             ..
         } => {
             let assistant = Assistant::open(&data_dir)?;
-            assist::ask(&assistant, &question.join(" "), None, json)
+            assist::ask(
+                &assistant,
+                &question.join(" "),
+                None,
+                &interruptible()?,
+                json,
+            )
         }
         Command::Ask {
             audio: Some(audio),

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use whisker_core::speech::{Language, Transcript};
-use whisker_core::{Assistant, Event, Progress, Speech};
+use whisker_core::{Assistant, Cancel, Event, Progress, Speech};
 
 use crate::assist;
 use crate::commands::interruptible;
@@ -48,11 +48,11 @@ fn hear(
     speech: &Speech,
     file: &Path,
     language: Option<Language>,
+    cancel: &Cancel,
     json: bool,
 ) -> Result<Transcript> {
-    let cancel = interruptible()?;
     let bar = Heard::new(json);
-    let transcript = speech.transcribe_file(file, language, &bar, &cancel);
+    let transcript = speech.transcribe_file(file, language, &bar, cancel);
     bar.0.finish_and_clear();
     let transcript = transcript?;
     if let Some(damage) = &transcript.damage {
@@ -70,7 +70,7 @@ pub fn transcribe(
     language: Option<Language>,
     json: bool,
 ) -> Result<ExitCode> {
-    let transcript = hear(speech, file, language, json)?;
+    let transcript = hear(speech, file, language, &interruptible()?, json)?;
     if json {
         render::json(&transcript)?;
     } else {
@@ -91,7 +91,9 @@ pub fn ask_aloud(
     language: Option<Language>,
     json: bool,
 ) -> Result<ExitCode> {
-    let heard = hear(assistant.speech(), audio, language, json)?;
+    // One Ctrl-C handler for both steps (a process can only set one).
+    let cancel = interruptible()?;
+    let heard = hear(assistant.speech(), audio, language, &cancel, json)?;
     if heard.text.trim().is_empty() {
         anyhow::bail!(whisker_core::Error::Invalid(format!(
             "no speech heard in {}",
@@ -101,7 +103,7 @@ pub fn ask_aloud(
     if !json {
         println!("Heard: {}\n", heard.text);
     }
-    assist::ask(assistant, &heard.text, Some(&heard), json)
+    assist::ask(assistant, &heard.text, Some(&heard), &cancel, json)
 }
 
 /// Seconds as h:mm:ss.ss (or m:ss.ss under an hour).
