@@ -9,7 +9,8 @@
 //! `regression` holds tests named after bugs they caught. `slides_export`
 //! calls whisker-core directly and checks its decks with python-pptx and
 //! LibreOffice; `assistant` runs `ask`, `write` and `slides` with the real
-//! default chat model.
+//! default chat model; `speech` runs `transcribe`, `ask --audio` and
+//! `eval asr` with the default whisper.cpp model.
 
 // As in `#[test]` functions (clippy.toml): in this binary's helpers too, a
 // panic is the failure report.
@@ -33,6 +34,8 @@ mod models;
 mod regression;
 #[path = "cli/slides_export.rs"]
 mod slides_export;
+#[path = "cli/speech.rs"]
+mod speech;
 #[path = "cli/sys.rs"]
 mod sys;
 #[path = "cli/usage.rs"]

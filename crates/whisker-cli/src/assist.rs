@@ -11,7 +11,8 @@ use whisker_core::assistant::{
     Answer, Assistant, Lang, Outline, Question, Rewrite, SlidesRequest, WriteMode, WriteRequest,
 };
 use whisker_core::slides;
-use whisker_core::{Event, Progress, Stage};
+use whisker_core::speech::Transcript;
+use whisker_core::{Cancel, Event, Progress, Stage};
 
 use crate::commands::interruptible;
 use crate::render;
@@ -56,11 +57,20 @@ impl Progress for Stream {
     }
 }
 
-pub fn ask(assistant: &Assistant, question: &str, json: bool) -> Result<ExitCode> {
-    let cancel = interruptible()?;
+/// Asks `question`; `heard` is the transcript it came from, when asked aloud
+/// (under `--json` it is printed beside the answer).
+pub fn ask(
+    assistant: &Assistant,
+    question: &str,
+    heard: Option<&Transcript>,
+    cancel: &Cancel,
+    json: bool,
+) -> Result<ExitCode> {
     let stream = Stream::new(json);
-    let answer = assistant.ask(&Question::new(question), &stream, &cancel)?;
-    if json {
+    let answer = assistant.ask(&Question::new(question), &stream, cancel)?;
+    if let (true, Some(heard)) = (json, heard) {
+        render::json(&serde_json::json!({ "heard": heard, "answer": answer }))?;
+    } else if json {
         render::json(&answer)?;
     } else {
         print_sources(&answer);

@@ -63,8 +63,14 @@ pub enum Command {
     /// "Summarise report.pdf" or "compare a.docx and b.docx" read the named
     /// documents whole instead of searching.
     Ask {
-        #[arg(required = true, value_name = "QUESTION", num_args = 1..)]
+        #[arg(required_unless_present = "audio", value_name = "QUESTION", num_args = 1..)]
         question: Vec<String>,
+        /// Ask aloud: transcribe this recording and ask what was said.
+        #[arg(long, value_name = "FILE", conflicts_with = "question")]
+        audio: Option<PathBuf>,
+        /// Language of --audio (default: [speech] language, else auto).
+        #[arg(long, value_enum, requires = "audio")]
+        lang: Option<SpeechLangArg>,
     },
     /// Rewrite text: polish, shorten, expand, continue, translate or summarize.
     ///
@@ -101,6 +107,15 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         md: Option<PathBuf>,
     },
+    /// Speech to text: an audio file (WAV, FLAC, MP3, OGG/Vorbis, Opus, M4A)
+    /// to text with segment timestamps.
+    Transcribe {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Language spoken (default: [speech] language, else auto-detect).
+        #[arg(long, value_enum)]
+        lang: Option<SpeechLangArg>,
+    },
     /// Measure quality on a benchmark set, printed as a table.
     #[command(subcommand)]
     Eval(EvalCommand),
@@ -116,34 +131,48 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum EvalCommand {
     /// Retrieval quality (nDCG@10, Recall@100, MRR@10) on a BEIR-format folder.
-    Retrieval {
-        /// Folder with corpus.jsonl, queries.jsonl and qrels/<split>.tsv.
-        #[arg(long, value_name = "DIR")]
-        beir: PathBuf,
-        /// Modes to score (repeatable); default: every mode the installed models allow.
+    Retrieval(RetrievalArgs),
+    /// Speech recognition quality: WER (English) or CER (Chinese) and the
+    /// real-time factor of each recording in DIR/transcripts.tsv.
+    Asr {
+        /// Folder with transcripts.tsv (file, language, transcript) and the recordings.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// Transcribe every file in this language (default: the one its line gives).
         #[arg(long, value_enum)]
-        mode: Vec<ModeArg>,
-        /// Which qrels file to score against.
-        #[arg(long, default_value = "test")]
-        split: String,
-        /// Keep the indexed corpus here and reuse it next time (default: a
-        /// temporary folder, deleted afterwards).
-        #[arg(long, value_name = "DIR")]
-        work_dir: Option<PathBuf>,
-        /// Hybrid fusion: rrf (reciprocal rank) or convex (normalised scores).
-        #[arg(long, value_enum)]
-        fusion: Option<FusionArg>,
-        /// Weight of the vector ranking in hybrid fusion (rrf: relative to 1;
-        /// convex: 0..1).
-        #[arg(long)]
-        vector_weight: Option<f32>,
-        /// The k of reciprocal-rank fusion.
-        #[arg(long)]
-        rrf_k: Option<f32>,
-        /// Hold vectors as f32 or int8 for search.
-        #[arg(long, value_enum)]
-        precision: Option<PrecisionArg>,
+        lang: Option<SpeechLangArg>,
     },
+}
+
+/// `eval retrieval` arguments.
+#[derive(Debug, clap::Args)]
+pub struct RetrievalArgs {
+    /// Folder with corpus.jsonl, queries.jsonl and qrels/<split>.tsv.
+    #[arg(long, value_name = "DIR")]
+    pub beir: PathBuf,
+    /// Modes to score (repeatable); default: every mode the installed models allow.
+    #[arg(long, value_enum)]
+    pub mode: Vec<ModeArg>,
+    /// Which qrels file to score against.
+    #[arg(long, default_value = "test")]
+    pub split: String,
+    /// Keep the indexed corpus here and reuse it next time (default: a
+    /// temporary folder, deleted afterwards).
+    #[arg(long, value_name = "DIR")]
+    pub work_dir: Option<PathBuf>,
+    /// Hybrid fusion: rrf (reciprocal rank) or convex (normalised scores).
+    #[arg(long, value_enum)]
+    pub fusion: Option<FusionArg>,
+    /// Weight of the vector ranking in hybrid fusion (rrf: relative to 1;
+    /// convex: 0..1).
+    #[arg(long)]
+    pub vector_weight: Option<f32>,
+    /// The k of reciprocal-rank fusion.
+    #[arg(long)]
+    pub rrf_k: Option<f32>,
+    /// Hold vectors as f32 or int8 for search.
+    #[arg(long, value_enum)]
+    pub precision: Option<PrecisionArg>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -266,6 +295,25 @@ impl From<LangArg> for whisker_core::assistant::Lang {
         match lang {
             LangArg::Zh => whisker_core::assistant::Lang::Zh,
             LangArg::En => whisker_core::assistant::Lang::En,
+        }
+    }
+}
+
+/// `--lang` values for speech.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum SpeechLangArg {
+    Auto,
+    Zh,
+    En,
+}
+
+impl From<SpeechLangArg> for whisker_core::speech::Language {
+    fn from(lang: SpeechLangArg) -> Self {
+        use whisker_core::speech::Language;
+        match lang {
+            SpeechLangArg::Auto => Language::Auto,
+            SpeechLangArg::Zh => Language::Zh,
+            SpeechLangArg::En => Language::En,
         }
     }
 }

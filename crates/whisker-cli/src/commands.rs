@@ -3,13 +3,14 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use whisker_core::{Assistant, Cancel, Config, Library, Silent, paths};
+use whisker_core::{Assistant, Cancel, Config, Library, Silent, Speech, paths};
 
 use crate::assist;
 use crate::cli::{Cli, Command};
 use crate::models;
 use crate::progress::Bar;
 use crate::render;
+use crate::speech;
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let data_dir = paths::data_dir(cli.data_dir.as_deref());
@@ -66,9 +67,31 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             render::hits(&query, &found, json)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Ask { question } => {
+        Command::Ask {
+            question,
+            audio: None,
+            ..
+        } => {
             let assistant = Assistant::open(&data_dir)?;
-            assist::ask(&assistant, &question.join(" "), json)
+            assist::ask(
+                &assistant,
+                &question.join(" "),
+                None,
+                &interruptible()?,
+                json,
+            )
+        }
+        Command::Ask {
+            audio: Some(audio),
+            lang,
+            ..
+        } => {
+            let assistant = Assistant::open(&data_dir)?;
+            speech::ask_aloud(&assistant, &audio, lang.map(Into::into), json)
+        }
+        Command::Transcribe { file, lang } => {
+            let speech = Speech::open(&data_dir)?;
+            speech::transcribe(&speech, &file, lang.map(Into::into), json)
         }
         Command::Write {
             mode,

@@ -1,18 +1,26 @@
 //! `whisker eval`: run a benchmark through whisker-core and print its table.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Result;
-use whisker_core::eval::{RetrievalEval, RetrievalReport};
-use whisker_core::{Config, Fusion, Precision};
+use whisker_core::eval::{AsrEval, AsrReport, RetrievalEval, RetrievalReport};
+use whisker_core::speech::Language;
+use whisker_core::{Config, Fusion, Precision, Speech};
 
-use crate::cli::{EvalCommand, FusionArg, PrecisionArg};
+use crate::cli::{EvalCommand, FusionArg, PrecisionArg, RetrievalArgs};
 use crate::commands::interruptible;
 use crate::progress::Bar;
 
 pub fn run(command: EvalCommand, data_dir: &Path, json: bool) -> Result<ExitCode> {
-    let EvalCommand::Retrieval {
+    match command {
+        EvalCommand::Retrieval(args) => retrieval(args, data_dir, json),
+        EvalCommand::Asr { dir, lang } => asr(dir, lang.map(Into::into), data_dir, json),
+    }
+}
+
+fn retrieval(args: RetrievalArgs, data_dir: &Path, json: bool) -> Result<ExitCode> {
+    let RetrievalArgs {
         beir,
         mode,
         split,
@@ -21,7 +29,7 @@ pub fn run(command: EvalCommand, data_dir: &Path, json: bool) -> Result<ExitCode
         vector_weight,
         rrf_k,
         precision,
-    } = command;
+    } = args;
     let mut config = Config::load(data_dir)?;
     config.search.fusion = fusion_of(config.search.fusion, fusion, vector_weight, rrf_k);
     if let Some(p) = precision {
@@ -103,6 +111,67 @@ fn print_table(report: &RetrievalReport, eval: &RetrievalEval) {
             s.mrr_10,
             s.queries,
             s.ms_per_query
+        );
+    }
+}
+
+fn asr(dir: PathBuf, language: Option<Language>, data_dir: &Path, json: bool) -> Result<ExitCode> {
+    let speech = Speech::open(data_dir)?;
+    let eval = AsrEval { dir, language };
+    let cancel = interruptible()?;
+    let bar = Bar::new(json);
+    let report = eval.run(&speech, &bar, &cancel);
+    bar.finish();
+    let report = report?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_asr(&report, &eval);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_asr(report: &AsrReport, eval: &AsrEval) {
+    println!(
+        "{}: {} recordings; model loaded in {:.1} s",
+        eval.dir.display(),
+        report.files.len(),
+        report.load_seconds
+    );
+    println!();
+    println!(
+        "{:<44} {:<4} {:>3} {:>7} {:>7} {:>6}  hypothesis",
+        "file", "lang", "", "error", "audio s", "RTF"
+    );
+    for f in &report.files {
+        println!(
+            "{:<44} {:<4} {:>3} {:>6.1}% {:>7.1} {:>6.3}  {}",
+            f.file,
+            f.detected,
+            f.metric.to_uppercase(),
+            f.rate * 100.0,
+            f.audio_seconds,
+            f.rtf,
+            f.hypothesis
+        );
+    }
+    println!();
+    for t in &report.totals {
+        println!(
+            "{:<44} {:<4} {:>3} {:>6.1}% {:>7.1} {:>6.3}  {} errors in {} {}",
+            format!("total {} ({} files)", t.language, t.files),
+            t.language,
+            t.metric.to_uppercase(),
+            t.rate * 100.0,
+            t.audio_seconds,
+            t.rtf,
+            t.errors,
+            t.units,
+            if t.metric == "cer" {
+                "characters"
+            } else {
+                "words"
+            }
         );
     }
 }

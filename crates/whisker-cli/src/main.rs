@@ -7,6 +7,7 @@ mod eval;
 mod models;
 mod progress;
 mod render;
+mod speech;
 
 use std::process::ExitCode;
 

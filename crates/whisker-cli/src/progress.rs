@@ -48,7 +48,8 @@ impl Progress for Bar {
             | Event::Transfer { .. }
             | Event::Bytes { .. }
             | Event::Stage { .. }
-            | Event::Token { .. } => {}
+            | Event::Token { .. }
+            | Event::Heard { .. } => {}
             Event::Embedding { done, total } => {
                 if *done == 0 {
                     set_style(&self.0, EMBED_TEMPLATE, "chunks");

@@ -12,6 +12,7 @@ use crate::embedding::{EMBED_MODEL_ENV, EmbeddingConfig};
 use crate::error::{Error, Result};
 use crate::generation::{GENERATE_MODEL_ENV, GenerationConfig};
 use crate::paths::config_file;
+use crate::speech::{SPEECH_MODEL_ENV, SpeechConfig};
 
 /// Environment variable overriding `max_file_size` (bytes).
 pub const MAX_FILE_SIZE_ENV: &str = "WHISKER_MAX_FILE_SIZE";
@@ -26,6 +27,7 @@ pub struct Config {
     pub search: SearchConfig,
     pub generation: GenerationConfig,
     pub ask: AskConfig,
+    pub speech: SpeechConfig,
 }
 
 /// `[ask]`: when retrieval counts as having found something to answer from.
@@ -91,6 +93,9 @@ impl Config {
         }
         if let Ok(value) = std::env::var(GENERATE_MODEL_ENV) {
             config.generation.model = value;
+        }
+        if let Ok(value) = std::env::var(SPEECH_MODEL_ENV) {
+            config.speech.model = value;
         }
         Ok(config)
     }

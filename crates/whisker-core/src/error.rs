@@ -67,9 +67,7 @@ impl Error {
             Error::Store(whisker_index::Error::Record(_)) => Fault::Bug,
             Error::Io { .. } | Error::Store(_) | Error::Watch(_) => Fault::Runtime,
             Error::Model(e) => model_fault(e),
-            Error::Speech(e) if e.is_bad_input() => Fault::User,
-            Error::Speech(whisker_speech::Error::Cancelled) => Fault::User,
-            Error::Speech(_) => Fault::Runtime,
+            Error::Speech(e) => speech_fault(e),
         }
     }
 
@@ -105,15 +103,31 @@ fn model_fault(error: &whisker_models::Error) -> Fault {
     }
 }
 
-/// A speech model that is missing a file or is damaged or foreign (a
-/// CTranslate2 folder given to `models import --ct2`) is the user's input:
-/// `not_found` or `invalid`.
+/// Audio the user gave that cannot be heard is `invalid`; a speech model that
+/// is missing, foreign, broken or not built in is `model`.
 fn speech_code(error: &whisker_speech::Error) -> &'static str {
     use whisker_speech::Error as S;
     match error {
-        S::Missing { .. } => "not_found",
-        S::BadModel { .. } | S::Unsupported { .. } => "invalid",
         S::Io { .. } => "io",
+        S::NotAudio { .. }
+        | S::UnsupportedCodec { .. }
+        | S::Empty { .. }
+        | S::Corrupt { .. }
+        | S::Invalid(_) => "invalid",
+        S::Missing { .. }
+        | S::BadModel { .. }
+        | S::Unsupported { .. }
+        | S::Whisper(_)
+        | S::Unavailable => "model",
         S::Cancelled => "cancelled",
+    }
+}
+
+fn speech_fault(error: &whisker_speech::Error) -> Fault {
+    use whisker_speech::Error as S;
+    match error {
+        e if e.is_bad_input() => Fault::User,
+        S::Cancelled | S::Unavailable => Fault::User,
+        _ => Fault::Runtime,
     }
 }

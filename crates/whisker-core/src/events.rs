@@ -38,6 +38,8 @@ pub enum Event {
     Stage { stage: Stage, detail: String },
     /// The next piece of generated text, as it is streamed.
     Token { text: String },
+    /// Audio transcribed so far, seconds, of `total` when the file says.
+    Heard { seconds: f64, total: Option<f64> },
 }
 
 /// The steps of answering, writing or drafting slides.
@@ -100,5 +102,11 @@ impl Cancel {
 
     pub fn is_cancelled(&self) -> bool {
         self.0.load(Ordering::Relaxed)
+    }
+
+    /// The shared flag itself, for code below the core (whisper.cpp's abort
+    /// callback) that cannot know this type.
+    pub fn flag(&self) -> Arc<AtomicBool> {
+        self.0.clone()
     }
 }

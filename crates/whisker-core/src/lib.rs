@@ -11,6 +11,9 @@
 //! folder (`whisker-models` does the work), and converts CTranslate2 Whisper
 //! models to whisper.cpp's format (`whisker-speech` does that).
 //!
+//! [`Speech`] turns audio files (or 16 kHz samples) into text with the
+//! configured whisper.cpp model (`whisker-speech` does the work).
+//!
 //! [`slides`] reads a model's JSON outline into a deck and exports it as
 //! PowerPoint or Marp Markdown.
 //!
@@ -40,6 +43,7 @@ mod library;
 pub mod models;
 pub mod paths;
 pub mod slides;
+pub mod speech;
 mod speech_models;
 
 pub use assistant::Assistant;
@@ -49,5 +53,6 @@ pub use events::{Cancel, Event, Outcome, Progress, Silent, Stage};
 pub use generation::GenerationConfig;
 pub use library::{AddReport, Document, Failure, Found, Library, RemoveReport, Status};
 pub use models::Models;
+pub use speech::{Speech, SpeechConfig};
 pub use whisker_index::{Fusion, Hit, Mode, Precision, SearchOptions, Stats};
 pub use whisker_ingest::{ChunkOptions, Limits, Location};

@@ -1,4 +1,8 @@
 //! The one error type of `whisker-speech`.
+//!
+//! (The model converter's variants — `Missing`, `BadModel`, `Unsupported` —
+//! are shared with transcription: a missing or damaged model is the same
+//! failure whichever code finds it.)
 
 use std::path::PathBuf;
 
@@ -15,13 +19,37 @@ pub enum Error {
     #[error("{}: missing ({what})", path.display())]
     Missing { path: PathBuf, what: &'static str },
     /// A model file is damaged or is not the kind of file it should be
-    /// (truncated, garbage, inconsistent sizes).
+    /// (truncated, garbage, inconsistent sizes, another format).
     #[error("{}: {message}", path.display())]
     BadModel { path: PathBuf, message: String },
     /// A well-formed model this build cannot use: another architecture,
     /// a data type or format version it does not know.
     #[error("{}: {message}", path.display())]
     Unsupported { path: PathBuf, message: String },
+    /// The file is not audio in any container this build reads.
+    #[error("{}: not an audio file Whisker can read ({detail}); use WAV, FLAC, MP3, OGG (Vorbis or Opus) or M4A", path.display())]
+    NotAudio { path: PathBuf, detail: String },
+    /// A known container holding a codec this build cannot decode.
+    #[error("{}: unsupported audio codec ({codec})", path.display())]
+    UnsupportedCodec { path: PathBuf, codec: String },
+    /// Readable, but without a single sample of sound.
+    #[error("{}: contains no audio", path.display())]
+    Empty { path: PathBuf },
+    /// Damaged before anything could be decoded. (Damage after some sound
+    /// was decoded keeps what was decoded; see [`crate::audio`].)
+    #[error("{}: damaged audio: {detail}", path.display())]
+    Corrupt { path: PathBuf, detail: String },
+    /// whisper.cpp failed while transcribing.
+    #[error("transcription failed: {0}")]
+    Whisper(String),
+    /// This build was made without the `whisper` feature.
+    #[error(
+        "speech recognition is not in this build (rebuild with the `speech` feature, which is on by default)"
+    )]
+    Unavailable,
+    /// A bad argument, such as an unknown language code.
+    #[error("{0}")]
+    Invalid(String),
     /// The caller asked to stop; nothing was left behind.
     #[error("cancelled")]
     Cancelled,
@@ -49,11 +77,19 @@ impl Error {
         }
     }
 
-    /// The input is at fault (a damaged, foreign or missing model), not the machine.
+    /// The input is at fault (a damaged, foreign or missing model, or audio
+    /// that cannot be heard), not the machine.
     pub fn is_bad_input(&self) -> bool {
         matches!(
             self,
-            Error::Missing { .. } | Error::BadModel { .. } | Error::Unsupported { .. }
+            Error::Missing { .. }
+                | Error::BadModel { .. }
+                | Error::Unsupported { .. }
+                | Error::NotAudio { .. }
+                | Error::UnsupportedCodec { .. }
+                | Error::Empty { .. }
+                | Error::Corrupt { .. }
+                | Error::Invalid(_)
         )
     }
 }

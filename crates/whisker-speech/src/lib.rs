@@ -14,18 +14,20 @@
 //! text it returns goes to `whisker_core::Assistant` like typed text.
 //!
 //! ```no_run
-//! use whisker_speech::convert;
+//! use whisker_speech::transcribe::{CancelFlag, Options, Transcriber};
 //!
-//! let done = convert::convert(
-//!     "models/whisper-base-ct2".as_ref(),
-//!     "models/whisper-base/ggml-model.bin".as_ref(),
-//!     &mut |_done, _total| true,
-//! )?;
-//! println!("{} tensors, sha256 {}", done.tensors, done.sha256);
+//! let whisper = Transcriber::load("models/whisper-base/ggml-model.bin".as_ref())?;
+//! let cancel = CancelFlag::default();
+//! let transcript =
+//!     whisper.transcribe_file("memo.m4a".as_ref(), &Options::default(), &mut |_| {}, &cancel)?;
+//! println!("[{}] {}", transcript.language, transcript.text);
 //! # Ok::<(), whisker_speech::Error>(())
 //! ```
 
+pub mod audio;
 pub mod convert;
 mod error;
+pub mod transcribe;
 
 pub use error::{Error, Result};
+pub use transcribe::{Language, Options, Segment, Transcriber, Transcript};

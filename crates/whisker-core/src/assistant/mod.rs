@@ -53,12 +53,14 @@ use crate::events::{Event, Progress, Stage};
 use crate::generation::Generation;
 use crate::library::Library;
 use crate::paths::models_dir;
+use crate::speech::Speech;
 
 /// The library and the chat model, behind the CLI and the app.
 #[derive(Debug)]
 pub struct Assistant {
     library: Library,
     generation: Generation,
+    speech: Speech,
 }
 
 impl Assistant {
@@ -69,14 +71,21 @@ impl Assistant {
 
     pub fn with_config(data_dir: &Path, config: Config) -> Result<Assistant> {
         let generation = Generation::new(config.generation.clone(), &models_dir(data_dir));
+        let speech = Speech::new(config.speech.clone(), &models_dir(data_dir));
         Ok(Assistant {
             library: Library::with_config(data_dir, config)?,
             generation,
+            speech,
         })
     }
 
     pub fn library(&self) -> &Library {
         &self.library
+    }
+
+    /// Speech to text, for questions asked aloud.
+    pub fn speech(&self) -> &Speech {
+        &self.speech
     }
 
     /// The chat model, loaded now if it was not yet.

@@ -1,0 +1,165 @@
+//! The whisper.cpp side of [`super::Transcriber`], through whisper-rs.
+
+use std::path::Path;
+use std::sync::Once;
+use std::sync::atomic::Ordering;
+
+use whisper_rs::{
+    FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperSegment,
+    WhisperState,
+};
+
+use super::text::{clean, is_chinese};
+use super::{CancelFlag, Language, Options, Segment};
+use crate::audio::SAMPLE_RATE;
+use crate::error::{Error, Result};
+
+/// Nudges Whisper towards Simplified characters and punctuation for Mandarin.
+const CHINESE_PROMPT: &str = "以下是普通话的句子，使用简体中文。";
+
+/// OpenAI's rule for "this was not speech": both must hold.
+const NO_SPEECH_PROB: f32 = 0.6;
+const LOW_LOGPROB: f32 = -1.0;
+
+/// A loaded model.
+#[derive(Debug)]
+pub(super) struct Engine {
+    context: WhisperContext,
+}
+
+impl Engine {
+    pub(super) fn load(model: &Path) -> Result<Engine> {
+        // whisper.cpp logs every layer it loads to stderr; route its logs
+        // into the (absent) `log` backend instead.
+        static QUIET: Once = Once::new();
+        QUIET.call_once(whisper_rs::install_logging_hooks);
+        let mut params = WhisperContextParameters::default();
+        params.use_gpu(false);
+        let context = WhisperContext::new_with_params(model, params).map_err(|e| {
+            Error::bad(
+                model,
+                format!("whisper.cpp could not load it ({e}); is the file complete?"),
+            )
+        })?;
+        Ok(Engine { context })
+    }
+
+    pub(super) fn session(&self, options: &Options, cancel: &CancelFlag) -> Result<Run<'_>> {
+        let state = self
+            .context
+            .create_state()
+            .map_err(|e| Error::Whisper(format!("creating a decoder state: {e}")))?;
+        Ok(Run {
+            engine: self,
+            state,
+            language: options.language.code().unwrap_or_default().to_string(),
+            requested: options.language,
+            threads: options.threads(),
+            cancel: cancel.clone(),
+        })
+    }
+}
+
+/// One file or stream being transcribed.
+pub(super) struct Run<'a> {
+    engine: &'a Engine,
+    state: WhisperState,
+    /// Chosen, or detected from the first window with sound ("" until then).
+    language: String,
+    requested: Language,
+    threads: usize,
+    cancel: CancelFlag,
+}
+
+impl std::fmt::Debug for Run<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Run")
+            .field("language", &self.language)
+            .field("requested", &self.requested)
+            .field("threads", &self.threads)
+            .finish()
+    }
+}
+
+impl Run<'_> {
+    pub(super) fn language(&self) -> &str {
+        &self.language
+    }
+
+    /// Segments of one window, `offset` seconds into the stream.
+    pub(super) fn transcribe(&mut self, window: &[f32], offset: f64) -> Result<Vec<Segment>> {
+        if self.language.is_empty() {
+            self.language = self.detect(window)?;
+        }
+        let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
+        params.set_n_threads(self.threads as i32);
+        params.set_language(Some(&self.language));
+        params.set_print_progress(false);
+        params.set_print_realtime(false);
+        params.set_print_special(false);
+        params.set_print_timestamps(false);
+        params.set_suppress_nst(true);
+        if is_chinese(&self.language) {
+            params.set_initial_prompt(CHINESE_PROMPT);
+        }
+        let cancel = self.cancel.clone();
+        // whisper-rs 0.16 hands its trampoline a pointer to a boxed
+        // `dyn FnMut` but reads it as the closure's own type: only a
+        // closure that *is* a `Box<dyn FnMut>` is read correctly (any other
+        // makes whisper.cpp abort at random, error -6). Hence the type.
+        let abort: Box<dyn FnMut() -> bool> = Box::new(move || cancel.load(Ordering::Relaxed));
+        params.set_abort_callback_safe::<_, Box<dyn FnMut() -> bool>>(abort);
+        let result = self.state.full(params, window);
+        if self.cancel.load(Ordering::Relaxed) {
+            return Err(Error::Cancelled);
+        }
+        result.map_err(|e| Error::Whisper(e.to_string()))?;
+        let eot = self.engine.context.token_eot();
+        // Whisper ends a segment it gave no closing timestamp at the end of
+        // its 30 s window; no segment ends after the sound does.
+        let end_of_window = offset + window.len() as f64 / f64::from(SAMPLE_RATE);
+        let at = |centiseconds: i64| (offset + centiseconds as f64 / 100.0).min(end_of_window);
+        let segments = self
+            .state
+            .as_iter()
+            .filter(|s| is_speech(s, eot))
+            .map(|s| Segment {
+                start: at(s.start_timestamp()),
+                end: at(s.end_timestamp()),
+                text: clean(&s.to_str_lossy().unwrap_or_default(), &self.language),
+            })
+            .filter(|s| !s.text.is_empty())
+            .collect();
+        Ok(segments)
+    }
+
+    /// Whisper's language for the first 30 s of `window`.
+    fn detect(&mut self, window: &[f32]) -> Result<String> {
+        let head = &window[..window.len().min(30 * SAMPLE_RATE as usize)];
+        self.state
+            .pcm_to_mel(head, self.threads)
+            .map_err(|e| Error::Whisper(format!("spectrogram: {e}")))?;
+        let (id, _) = self
+            .state
+            .lang_detect(0, self.threads)
+            .map_err(|e| Error::Whisper(format!("language detection: {e}")))?;
+        Ok(whisper_rs::get_lang_str(id).unwrap_or("en").to_string())
+    }
+}
+
+/// False for what Whisper heard in noise or silence: a high no-speech
+/// probability together with low confidence in the words.
+fn is_speech(segment: &WhisperSegment<'_>, eot: i32) -> bool {
+    if segment.no_speech_probability() <= NO_SPEECH_PROB {
+        return true;
+    }
+    let logprobs: Vec<f32> = (0..segment.n_tokens())
+        .filter_map(|i| segment.get_token(i))
+        .filter(|t| t.token_id() < eot)
+        .map(|t| t.token_probability().max(1e-9).ln())
+        .collect();
+    if logprobs.is_empty() {
+        return false;
+    }
+    logprobs.iter().sum::<f32>() / logprobs.len() as f32 >= LOW_LOGPROB
+}
