@@ -13,8 +13,8 @@ DEMO_DATA := target/demo-data
 # The slide export tests render decks with LibreOffice Impress and poppler
 # (pdftoppm, pdffonts), with Noto CJK for Chinese glyphs and Carlito standing in
 # for Calibri: about 60 packages, 1 minute to install. python3-venv makes
-# the test venv.
-DEB_PACKAGES := build-essential pkg-config ca-certificates python3 python3-pip python3-venv \
+# the test venv. libasound2-dev is ALSA's headers, for microphone capture (cpal).
+DEB_PACKAGES := build-essential pkg-config ca-certificates python3 python3-pip python3-venv libasound2-dev \
 	util-linux libreoffice-impress poppler-utils fonts-noto-cjk fonts-crosextra-carlito
 # Extra packages for `make bench`: pdftotext is the PDF quality reference.
 BENCH_DEB_PACKAGES := poppler-utils

@@ -112,8 +112,10 @@ fn speech_code(error: &whisker_speech::Error) -> &'static str {
     use whisker_speech::Error as S;
     match error {
         S::Missing { .. } => "not_found",
-        S::BadModel { .. } | S::Unsupported { .. } => "invalid",
-        S::Io { .. } => "io",
+        S::BadModel { .. } | S::Unsupported { .. } | S::Wav { .. } | S::Invalid(_) => "invalid",
+        // No microphone is like a missing file: the user can plug one in.
+        S::NoMicrophone(_) => "not_found",
+        S::Io { .. } | S::Microphone(_) => "io",
         S::Cancelled => "cancelled",
     }
 }

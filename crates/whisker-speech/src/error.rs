@@ -22,6 +22,20 @@ pub enum Error {
     /// a data type or format version it does not know.
     #[error("{}: {message}", path.display())]
     Unsupported { path: PathBuf, message: String },
+    /// A WAV file the live file source cannot play (not RIFF/WAVE, or not
+    /// 16-bit PCM or 32-bit float).
+    #[error("{}: {detail}", path.display())]
+    Wav { path: PathBuf, detail: String },
+    /// There is no microphone: no default audio input device (or this build
+    /// has no microphone support).
+    #[error("no microphone: {0}")]
+    NoMicrophone(String),
+    /// The microphone is there but could not be opened or stopped working.
+    #[error("microphone: {0}")]
+    Microphone(String),
+    /// A bad argument, such as a zero frame length or sample rate.
+    #[error("{0}")]
+    Invalid(String),
     /// The caller asked to stop; nothing was left behind.
     #[error("cancelled")]
     Cancelled,
@@ -53,7 +67,10 @@ impl Error {
     pub fn is_bad_input(&self) -> bool {
         matches!(
             self,
-            Error::Missing { .. } | Error::BadModel { .. } | Error::Unsupported { .. }
+            Error::Missing { .. }
+                | Error::BadModel { .. }
+                | Error::Unsupported { .. }
+                | Error::Wav { .. }
         )
     }
 }

@@ -27,5 +27,6 @@
 
 pub mod convert;
 mod error;
+pub mod live;
 
 pub use error::{Error, Result};
