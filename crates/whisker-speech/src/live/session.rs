@@ -355,6 +355,10 @@ impl Capture {
         let Some(every) = self.cfg.partial_every else {
             return;
         };
+        // Only new speech counts: no partials over the silence after it.
+        if !self.vad.in_speech() {
+            self.last_partial = self.pos;
+        }
         if self.pos - self.last_partial < samples(every) || self.busy.load(Ordering::SeqCst) {
             return;
         }

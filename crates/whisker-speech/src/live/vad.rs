@@ -3,7 +3,7 @@
 //! Each frame (20 ms by default) is voiced when its energy stands
 //! `margin_db` above an adaptive noise floor (and above an absolute minimum,
 //! so digital silence never counts), or, for weak fricatives such as "s",
-//! half that margin with a high zero-crossing rate. The floor follows the
+//! three quarters of that margin with a high zero-crossing rate. The floor follows the
 //! quietest frame of the last two seconds (minimum statistics): down at once,
 //! up with a short time constant. Speech always has pauses that short, so a
 //! sentence does not raise it, while a fan switching on is learnt within
@@ -45,7 +45,7 @@ impl Default for VadConfig {
     fn default() -> Self {
         VadConfig {
             frame: Duration::from_millis(20),
-            margin_db: 10.0,
+            margin_db: 12.0,
             min_speech_db: -55.0,
             min_speech: Duration::from_millis(60),
             hangover: Duration::from_millis(200),
@@ -239,7 +239,7 @@ impl Vad {
             .floor_db
             .get_or_insert(energy.min(INITIAL_FLOOR_MAX_DB));
         let loud = energy > (floor + self.cfg.margin_db).max(self.cfg.min_speech_db);
-        let hiss = energy > (floor + self.cfg.margin_db / 2.0).max(self.cfg.min_speech_db)
+        let hiss = energy > (floor + self.cfg.margin_db * 0.75).max(self.cfg.min_speech_db)
             && zero_crossing_rate(frame) > FRICATIVE_ZCR;
         self.update_floor(energy, frame.len());
         loud || hiss
