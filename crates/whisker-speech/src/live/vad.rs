@@ -101,6 +101,8 @@ const INITIAL_FLOOR_MAX_DB: f32 = -45.0;
 const FLOOR_WINDOW: Duration = Duration::from_secs(2);
 /// Time constant of the floor rising to a louder window minimum.
 const FLOOR_RISE_S: f32 = 0.3;
+/// Frames this quiet are digital silence, not room noise.
+const DIGITAL_SILENCE_DB: f32 = -90.0;
 /// Zero-crossing rate (crossings per sample) of noisy consonants.
 const FRICATIVE_ZCR: f32 = 0.3;
 
@@ -235,9 +237,7 @@ impl Vad {
     /// Decides one frame and updates the noise floor.
     fn classify(&mut self, frame: &[f32]) -> bool {
         let energy = energy_db(frame);
-        let floor = *self
-            .floor_db
-            .get_or_insert(energy.min(INITIAL_FLOOR_MAX_DB));
+        let floor = self.floor_db.unwrap_or(energy.min(INITIAL_FLOOR_MAX_DB));
         let loud = energy > (floor + self.cfg.margin_db).max(self.cfg.min_speech_db);
         let hiss = energy > (floor + self.cfg.margin_db * 0.75).max(self.cfg.min_speech_db)
             && zero_crossing_rate(frame) > FRICATIVE_ZCR;
@@ -246,16 +246,21 @@ impl Vad {
     }
 
     fn update_floor(&mut self, energy: f32, frame_len: usize) {
+        if energy <= DIGITAL_SILENCE_DB {
+            return; // zeros say nothing about the room's noise
+        }
         let window = (samples(FLOOR_WINDOW) as usize).div_ceil(frame_len);
         if self.recent.len() == window {
             self.recent.pop_front();
         }
         self.recent.push_back(energy);
         let low = self.recent.iter().copied().fold(f32::INFINITY, f32::min);
-        let floor = self.floor_db.unwrap_or(low);
+        let floor = self.floor_db.unwrap_or(low.min(INITIAL_FLOOR_MAX_DB));
         let frame_s = frame_len as f32 / SAMPLE_RATE as f32;
         let next = if low < floor {
             low
+        } else if self.recent.len() < window {
+            floor // too little history to tell a steady voice from noise
         } else {
             floor + (low - floor) * (frame_s / FLOOR_RISE_S).min(1.0)
         };
