@@ -12,7 +12,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -105,7 +105,7 @@ fn room_tone(secs: f32, db: f32, seed: u64) -> Vec<f32> {
 }
 
 /// A recording between room tone: (samples, speech start, speech end).
-fn padded(path: &PathBuf) -> (Vec<f32>, f32, f32) {
+fn padded(path: &Path) -> (Vec<f32>, f32, f32) {
     let speech = read_wav(path).unwrap();
     assert_eq!(speech.sample_rate, 16_000, "{}", path.display());
     let db = background_db(&speech.samples);
@@ -265,7 +265,7 @@ fn the_final_result_is_the_trimmed_utterance_and_hears_all_of_it() {
 /// Plays a recording at 4x real time into a push-to-talk session and
 /// collects its events until `until` says stop (or the session ends).
 fn push_to_talk(
-    path: &PathBuf,
+    path: &Path,
     until: impl Fn(&[Event], &Session) -> bool,
 ) -> (Vec<Event>, Result<Outcome>) {
     let (samples, ..) = padded(path);
