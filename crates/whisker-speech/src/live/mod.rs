@@ -31,6 +31,7 @@
 //! # Ok(()) }
 //! ```
 
+mod events;
 mod level;
 mod mic;
 mod resample;
@@ -42,10 +43,11 @@ mod wav;
 #[cfg(test)]
 pub(crate) mod testsignal;
 
+pub use events::{Event, EventSink, Mode, Outcome, SessionConfig, Stop, Utterance};
 pub use level::{LevelMeter, level};
 pub use mic::MicSource;
 pub use resample::To16k;
-pub use session::{Event, EventSink, Mode, Outcome, Session, SessionConfig, Stop, Utterance};
+pub use session::Session;
 pub use source::{AudioSource, FileSource, Pace, Tail};
 pub use vad::{EndReason, Vad, VadConfig, VadEvent, energy_db};
 pub use wav::{Wav, read_wav};
