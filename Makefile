@@ -13,11 +13,12 @@ DEMO_DATA := target/demo-data
 # The slide export tests render decks with LibreOffice Impress and poppler
 # (pdftoppm, pdffonts), with Noto CJK for Chinese glyphs and Carlito standing in
 # for Calibri: about 60 packages, 1 minute to install. python3-venv makes
-# the test venv. Speech (on by default) compiles whisper.cpp and libopus from
+# the test venv. libasound2-dev is ALSA's headers, for microphone capture (cpal).
+# Speech (on by default) compiles whisper.cpp and libopus from
 # source: cmake, and clang/libclang for whisper-rs's bindgen.
 DEB_PACKAGES := build-essential pkg-config ca-certificates python3 python3-pip python3-venv \
 	util-linux libreoffice-impress poppler-utils fonts-noto-cjk fonts-crosextra-carlito \
-	cmake clang libclang-dev
+	cmake clang libclang-dev libasound2-dev
 # Extra packages for `make bench`: pdftotext is the PDF quality reference.
 BENCH_DEB_PACKAGES := poppler-utils
 

@@ -108,17 +108,20 @@ fn model_fault(error: &whisker_models::Error) -> Fault {
 fn speech_code(error: &whisker_speech::Error) -> &'static str {
     use whisker_speech::Error as S;
     match error {
-        S::Io { .. } => "io",
+        S::Io { .. } | S::Microphone(_) => "io",
         S::NotAudio { .. }
         | S::UnsupportedCodec { .. }
         | S::Empty { .. }
         | S::Corrupt { .. }
+        | S::Wav { .. }
         | S::Invalid(_) => "invalid",
         S::Missing { .. }
         | S::BadModel { .. }
         | S::Unsupported { .. }
         | S::Whisper(_)
         | S::Unavailable => "model",
+        // No microphone is like a missing file: the user can plug one in.
+        S::NoMicrophone(_) => "not_found",
         S::Cancelled => "cancelled",
     }
 }

@@ -47,7 +47,18 @@ pub enum Error {
         "speech recognition is not in this build (rebuild with the `speech` feature, which is on by default)"
     )]
     Unavailable,
-    /// A bad argument, such as an unknown language code.
+    /// A WAV file the live file source cannot play (not RIFF/WAVE, or not
+    /// 16-bit PCM or 32-bit float).
+    #[error("{}: {detail}", path.display())]
+    Wav { path: PathBuf, detail: String },
+    /// There is no microphone: no default audio input device (or this build
+    /// has no microphone support).
+    #[error("no microphone: {0}")]
+    NoMicrophone(String),
+    /// The microphone is there but could not be opened or stopped working.
+    #[error("microphone: {0}")]
+    Microphone(String),
+    /// A bad argument, such as an unknown language code or a zero frame length.
     #[error("{0}")]
     Invalid(String),
     /// The caller asked to stop; nothing was left behind.
@@ -90,6 +101,7 @@ impl Error {
                 | Error::Empty { .. }
                 | Error::Corrupt { .. }
                 | Error::Invalid(_)
+                | Error::Wav { .. }
         )
     }
 }

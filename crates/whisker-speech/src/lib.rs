@@ -27,6 +27,7 @@
 pub mod audio;
 pub mod convert;
 mod error;
+pub mod live;
 pub mod transcribe;
 
 pub use error::{Error, Result};

@@ -413,3 +413,20 @@ mod tests {
         );
     }
 }
+
+/// A [`Transcriber`] with fixed options, as the recogniser of live
+/// push-to-talk and until-silence sessions ([`crate::live::Session`]).
+#[derive(Debug)]
+pub struct LiveRecognizer {
+    pub transcriber: Transcriber,
+    pub options: Options,
+}
+
+impl crate::live::Recognizer for LiveRecognizer {
+    fn recognize(&self, samples_16k: &[f32]) -> Result<String> {
+        Ok(self
+            .transcriber
+            .transcribe_samples(samples_16k, &self.options)?
+            .text)
+    }
+}
