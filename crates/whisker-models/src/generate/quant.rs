@@ -21,7 +21,7 @@
 mod simd;
 
 use candle_core::quantized::{GgmlDType, QTensor};
-use candle_core::{Device, Result, bail};
+use candle_core::{Result, bail};
 use half::f16;
 use rayon::prelude::*;
 
@@ -163,10 +163,6 @@ impl QMatrix {
         self.rows
     }
 
-    pub fn cols(&self) -> usize {
-        self.cols
-    }
-
     /// The rows of `self` followed by those of `other` (same format and
     /// width): fused projections are one product.
     pub fn stack(&self, other: &QMatrix) -> Option<QMatrix> {
@@ -295,10 +291,6 @@ impl QActs {
         }
     }
 
-    pub fn tokens(&self) -> usize {
-        self.tokens
-    }
-
     fn token(&self, t: usize) -> Acts<'_> {
         let b = t * self.blocks..(t + 1) * self.blocks;
         Acts {
@@ -325,11 +317,6 @@ fn quantize_block(x: &[f32], q: &mut [i8]) -> (f32, f32, f32) {
     let d16 = f16::from_f32(d);
     let s = f16::from_f32(sum as f32) * d16;
     (d16.to_f32(), s.to_f32(), d16.to_f32() * sum as f32)
-}
-
-/// `row · acts`, by the fastest kernel this CPU has.
-pub(crate) fn dot(row: Row<'_>, acts: Acts<'_>) -> f32 {
-    simd::dot(row, acts)
 }
 
 /// The portable kernel: exact integer sums per block, then the scales.
@@ -386,6 +373,8 @@ pub(crate) fn offsets(row: Row<'_>, acts: Acts<'_>) -> f32 {
 const DECODE_ROWS: usize = 64;
 /// Rows a task walks across all tokens (prefill): their codes stay in L1.
 const PREFILL_ROWS: usize = 16;
+/// Tokens multiplied with a weight row at once (prefill).
+const GROUP: usize = 4;
 
 /// `out[t·rows + r] = acts[t] · w[r]` for every token `t` and row `r`.
 pub fn matmul(w: &QMatrix, acts: &QActs, out: &mut [f32]) -> Result<()> {
@@ -401,23 +390,37 @@ pub fn matmul(w: &QMatrix, acts: &QActs, out: &mut [f32]) -> Result<()> {
         );
     }
     if tokens == 1 {
-        let a = acts.token(0);
+        let a = [acts.token(0)];
         par_chunks(out, DECODE_ROWS, |c, chunk| {
-            for (i, o) in chunk.iter_mut().enumerate() {
-                *o = dot(w.row(c * DECODE_ROWS + i), a);
-            }
+            let (rows, _) = chunk.as_chunks_mut::<1>();
+            simd::dot_rows(w, c * DECODE_ROWS, &a, rows);
         });
         return Ok(());
     }
-    // Each task fills a (tokens × PREFILL_ROWS) tile, token-major within it.
+    // Each task fills a (tokens × PREFILL_ROWS) tile, token-major within it,
+    // a group of tokens at a time (the kernel unpacks each weight block once
+    // per group).
     let mut tiles = vec![0f32; rows.div_ceil(PREFILL_ROWS) * PREFILL_ROWS * tokens];
     par_chunks(&mut tiles, PREFILL_ROWS * tokens, |c, tile| {
         let first = c * PREFILL_ROWS;
         let n = PREFILL_ROWS.min(rows - first);
-        for r in 0..n {
-            let row = w.row(first + r);
-            for t in 0..tokens {
-                tile[t * PREFILL_ROWS + r] = dot(row, acts.token(t));
+        let mut t = 0;
+        while t + GROUP <= tokens {
+            let group: [Acts<'_>; GROUP] = std::array::from_fn(|i| acts.token(t + i));
+            let mut dots = [[0f32; GROUP]; PREFILL_ROWS];
+            simd::dot_rows(w, first, &group, &mut dots[..n]);
+            for (r, d) in dots[..n].iter().enumerate() {
+                for (i, v) in d.iter().enumerate() {
+                    tile[(t + i) * PREFILL_ROWS + r] = *v;
+                }
+            }
+            t += GROUP;
+        }
+        for t in t..tokens {
+            let mut dots = [[0f32; 1]; PREFILL_ROWS];
+            simd::dot_rows(w, first, &[acts.token(t)], &mut dots[..n]);
+            for (r, d) in dots[..n].iter().enumerate() {
+                tile[t * PREFILL_ROWS + r] = d[0];
             }
         }
     });
@@ -448,14 +451,10 @@ pub(crate) fn par_chunks<T: Send>(
     }
 }
 
-/// The device this module computes on (kept for candle fallbacks).
-pub fn cpu() -> Device {
-    Device::Cpu
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use candle_core::Device;
 
     /// A small deterministic generator (no rand dependency).
     pub(crate) struct Lcg(u64);
@@ -513,7 +512,7 @@ mod tests {
                 acts.quantize(&rng.vec(cols), cols);
                 for r in 0..5 {
                     let slow = dot_scalar(m.row(r), acts.token(0));
-                    for (level, fast) in simd::dot_each_level(m.row(r), acts.token(0)) {
+                    for (level, fast) in simd::dot_each_level(&m, r, acts.token(0)) {
                         assert!(
                             (fast - slow).abs() <= 1e-4 * slow.abs().max(1.0),
                             "{level} {dtype:?} cols {cols} row {r}: {fast} vs {slow}"
@@ -528,7 +527,7 @@ mod tests {
     fn matmul_matches_candle_quantized_matmul() {
         let mut rng = Lcg(3);
         for dtype in [GgmlDType::Q4_0, GgmlDType::Q4_1, GgmlDType::Q8_0] {
-            for tokens in [1, 3, 20] {
+            for tokens in [1, 3, 7, 20] {
                 // candle's Q4_1 kernel wants an even block count.
                 let (rows, cols) = (37, 128);
                 let (t, m) = matrix(dtype, rows, cols, &mut rng);

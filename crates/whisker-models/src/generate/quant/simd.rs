@@ -11,7 +11,7 @@
 
 use std::sync::OnceLock;
 
-use super::{Acts, BLOCK, Format, PAIR, Row, dot_scalar, offsets};
+use super::{Acts, BLOCK, Format, PAIR, QMatrix, Row, dot_scalar, offsets};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Level {
@@ -48,13 +48,19 @@ fn fits(row: &Row<'_>, acts: &Acts<'_>) -> bool {
         && acts.d.len() >= row.d.len()
 }
 
-pub(super) fn dot(row: Row<'_>, acts: Acts<'_>) -> f32 {
-    dot_at(level(), row, acts)
+/// `out[i][t] = w.row(first + i) · acts[t]` for the rows `out` covers.
+pub(super) fn dot_rows<const N: usize>(
+    w: &QMatrix,
+    first: usize,
+    acts: &[Acts<'_>; N],
+    out: &mut [[f32; N]],
+) {
+    dot_rows_at(level(), w, first, acts, out);
 }
 
 /// Every kernel this CPU can run, with its result (for tests).
 #[cfg(test)]
-pub(super) fn dot_each_level(row: Row<'_>, acts: Acts<'_>) -> Vec<(String, f32)> {
+pub(super) fn dot_each_level(w: &QMatrix, r: usize, acts: Acts<'_>) -> Vec<(String, f32)> {
     let mut levels = vec![Level::Scalar];
     #[cfg(target_arch = "x86_64")]
     {
@@ -67,25 +73,45 @@ pub(super) fn dot_each_level(row: Row<'_>, acts: Acts<'_>) -> Vec<(String, f32)>
     }
     levels
         .into_iter()
-        .map(|l| (format!("{l:?}"), dot_at(l, row, acts)))
+        .map(|l| {
+            let mut out = [[0f32; 1]];
+            dot_rows_at(l, w, r, &[acts], &mut out);
+            (format!("{l:?}"), out[0][0])
+        })
         .collect()
 }
 
 /// `level` must be `level()` or one it implies.
-fn dot_at(level: Level, row: Row<'_>, acts: Acts<'_>) -> f32 {
-    if !fits(&row, &acts) {
-        return dot_scalar(row, acts);
+fn dot_rows_at<const N: usize>(
+    level: Level,
+    w: &QMatrix,
+    first: usize,
+    acts: &[Acts<'_>; N],
+    out: &mut [[f32; N]],
+) {
+    // Every row of a matrix has the same lengths: checking the first and
+    // the last index covers them all.
+    let fast = first + out.len() <= w.rows
+        && !out.is_empty()
+        && acts.iter().all(|a| fits(&w.row(first), a));
+    if !fast || level == Level::Scalar {
+        for (i, o) in out.iter_mut().enumerate() {
+            for (t, a) in acts.iter().enumerate() {
+                o[t] = dot_scalar(w.row(first + i), *a);
+            }
+        }
+        return;
     }
     match level {
-        Level::Scalar => dot_scalar(row, acts),
+        Level::Scalar => {}
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `level` found AVX2 and FMA; `fits` checked the lengths
-        // the kernel reads up to.
-        Level::Avx2 => unsafe { x86::dot_avx2(row, acts) },
+        // the kernel reads up to, for every row in range.
+        Level::Avx2 => unsafe { x86::rows_avx2(w, first, acts, out) },
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `level` found AVX-512 F/BW/VNNI and AVX2; `fits` checked
-        // the lengths.
-        Level::Avx512Vnni => unsafe { x86::dot_avx512(row, acts) },
+        // the lengths, for every row in range.
+        Level::Avx512Vnni => unsafe { x86::rows_avx512(w, first, acts, out) },
     }
 }
 
@@ -110,103 +136,151 @@ mod x86 {
     }
 
     /// # Safety
-    /// The CPU must have AVX2 and FMA, and `fits(row, acts)` must hold.
+    /// The CPU must have AVX2 and FMA; `fits` must hold for every row in
+    /// range and every token.
     #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn dot_avx2(row: Row<'_>, acts: Acts<'_>) -> f32 {
-        let pairs = row.d.len() / 2;
-        let step = row.format.bytes_per_pair();
-        let (w, a) = (row.codes.as_ptr(), acts.q.as_ptr());
-        let ones = _mm256_set1_epi16(1);
-        let nibble = _mm256_set1_epi8(0xF);
-        let mut acc = _mm256_setzero_ps();
-        for p in 0..pairs {
-            // SAFETY: p < pairs, so the 32 or 64 code bytes at p·step and the
-            // 64 activation bytes at p·PAIR are within the checked lengths.
-            let (w0, w1, a0, a1) = unsafe {
-                let a0 = _mm256_loadu_si256(a.add(p * PAIR).cast());
-                let a1 = _mm256_loadu_si256(a.add(p * PAIR + BLOCK).cast());
-                match row.format {
-                    Format::Q4 => {
-                        let w = _mm256_loadu_si256(w.add(p * step).cast());
-                        let lo = _mm256_and_si256(w, nibble);
-                        let hi = _mm256_and_si256(_mm256_srli_epi16(w, 4), nibble);
-                        (lo, hi, a0, a1)
+    pub(super) unsafe fn rows_avx2<const N: usize>(
+        w: &QMatrix,
+        first: usize,
+        acts: &[Acts<'_>; N],
+        out: &mut [[f32; N]],
+    ) {
+        for (i, o) in out.iter_mut().enumerate() {
+            // SAFETY: as this function's.
+            *o = unsafe { row_avx2(w.row(first + i), acts) };
+        }
+    }
+
+    #[inline(always)]
+    unsafe fn row_avx2<const N: usize>(row: Row<'_>, acts: &[Acts<'_>; N]) -> [f32; N] {
+        // SAFETY: only `rows_*` call this, in a function with the
+        // features enabled, after `fits` checked every length read below.
+        unsafe {
+            let pairs = row.d.len() / 2;
+            let step = row.format.bytes_per_pair();
+            let w = row.codes.as_ptr();
+            let ones = _mm256_set1_epi16(1);
+            let nibble = _mm256_set1_epi8(0xF);
+            let mut acc = [_mm256_setzero_ps(); N];
+            for p in 0..pairs {
+                // SAFETY: p < pairs, so the 32 or 64 code bytes at p·step and
+                // the 64 activation bytes at p·PAIR lie within the lengths
+                // `fits` checked.
+                let (w0, w1) = {
+                    match row.format {
+                        Format::Q4 => {
+                            let w = _mm256_loadu_si256(w.add(p * step).cast());
+                            let lo = _mm256_and_si256(w, nibble);
+                            (lo, _mm256_and_si256(_mm256_srli_epi16(w, 4), nibble))
+                        }
+                        Format::Q8 => (
+                            _mm256_loadu_si256(w.add(p * step).cast()),
+                            _mm256_loadu_si256(w.add(p * step + BLOCK).cast()),
+                        ),
                     }
-                    Format::Q8 => {
-                        let w0 = _mm256_loadu_si256(w.add(p * step).cast());
-                        let w1 = _mm256_loadu_si256(w.add(p * step + BLOCK).cast());
-                        // u8 × i8 products: move the weight's sign onto the
-                        // activation (activations never hold −128).
+                };
+                let (b0, b1) = (2 * p, 2 * p + 1);
+                for (acc, a) in acc.iter_mut().zip(acts) {
+                    // SAFETY: as above.
+                    let (a0, a1) = {
+                        let q = a.q.as_ptr();
                         (
+                            _mm256_loadu_si256(q.add(p * PAIR).cast()),
+                            _mm256_loadu_si256(q.add(p * PAIR + BLOCK).cast()),
+                        )
+                    };
+                    // u8 × i8 products: for Q8 move the weight's sign onto the
+                    // activation (activations never hold −128).
+                    let (u0, u1, a0, a1) = match row.format {
+                        Format::Q4 => (w0, w1, a0, a1),
+                        Format::Q8 => (
                             _mm256_abs_epi8(w0),
                             _mm256_abs_epi8(w1),
                             _mm256_sign_epi8(a0, w0),
                             _mm256_sign_epi8(a1, w1),
-                        )
-                    }
+                        ),
+                    };
+                    let s0 = _mm256_madd_epi16(_mm256_maddubs_epi16(u0, a0), ones);
+                    let s1 = _mm256_madd_epi16(_mm256_maddubs_epi16(u1, a1), ones);
+                    let d0 = _mm256_set1_ps(row.d[b0] * a.d[b0]);
+                    let d1 = _mm256_set1_ps(row.d[b1] * a.d[b1]);
+                    *acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s0), d0, *acc);
+                    *acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s1), d1, *acc);
                 }
-            };
-            let s0 = _mm256_madd_epi16(_mm256_maddubs_epi16(w0, a0), ones);
-            let s1 = _mm256_madd_epi16(_mm256_maddubs_epi16(w1, a1), ones);
-            let (b0, b1) = (2 * p, 2 * p + 1);
-            let d0 = _mm256_set1_ps(row.d[b0] * acts.d[b0]);
-            let d1 = _mm256_set1_ps(row.d[b1] * acts.d[b1]);
-            acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s0), d0, acc);
-            acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s1), d1, acc);
+            }
+            std::array::from_fn(|t| hsum256(acc[t]) + offsets(row, acts[t]))
         }
-        hsum256(acc) + offsets_avx2(row, acts)
-    }
-
-    #[target_feature(enable = "avx2,fma")]
-    fn offsets_avx2(row: Row<'_>, acts: Acts<'_>) -> f32 {
-        offsets(row, acts)
     }
 
     /// # Safety
-    /// The CPU must have AVX-512 F, BW and VNNI and AVX2, and
-    /// `fits(row, acts)` must hold.
+    /// The CPU must have AVX-512 F, BW and VNNI and AVX2; `fits` must hold
+    /// for every row in range and every token.
     #[target_feature(enable = "avx512f,avx512bw,avx512vnni,avx2,fma")]
-    pub(super) unsafe fn dot_avx512(row: Row<'_>, acts: Acts<'_>) -> f32 {
-        let pairs = row.d.len() / 2;
-        let step = row.format.bytes_per_pair();
-        let (w, a) = (row.codes.as_ptr(), acts.q.as_ptr());
-        let (wd, ad) = (row.d.as_ptr(), acts.d.as_ptr());
-        let nibble = _mm256_set1_epi8(0xF);
-        let zero = _mm512_setzero_si512();
-        // Lanes 0–7 take the first block's scale, 8–15 the second's.
-        let spread = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
-        let mut acc = _mm512_setzero_ps();
-        for p in 0..pairs {
-            // SAFETY: p < pairs: the code bytes at p·step (32 or 64), the
-            // 64 activation bytes at p·PAIR and the two scales at 2p lie
-            // within the lengths `fits` checked.
-            let (wz, az, scales) = unsafe {
-                let az = _mm512_loadu_si512(a.add(p * PAIR).cast());
-                let scales = _mm_mul_ps(
-                    _mm_castpd_ps(_mm_load_sd(wd.add(2 * p).cast())),
-                    _mm_castpd_ps(_mm_load_sd(ad.add(2 * p).cast())),
-                );
-                match row.format {
-                    Format::Q4 => {
-                        let w = _mm256_loadu_si256(w.add(p * step).cast());
-                        let lo = _mm256_and_si256(w, nibble);
-                        let hi = _mm256_and_si256(_mm256_srli_epi16(w, 4), nibble);
-                        let wz = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-                        (wz, az, scales)
-                    }
-                    Format::Q8 => {
-                        let w = _mm512_loadu_si512(w.add(p * step).cast());
-                        let negative = _mm512_movepi8_mask(w);
-                        let az = _mm512_mask_sub_epi8(az, negative, zero, az);
-                        (_mm512_abs_epi8(w), az, scales)
-                    }
-                }
-            };
-            let sums = _mm512_dpbusd_epi32(zero, wz, az);
-            let scales = _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(scales));
-            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), scales, acc);
+    pub(super) unsafe fn rows_avx512<const N: usize>(
+        w: &QMatrix,
+        first: usize,
+        acts: &[Acts<'_>; N],
+        out: &mut [[f32; N]],
+    ) {
+        for (i, o) in out.iter_mut().enumerate() {
+            // SAFETY: as this function's.
+            *o = unsafe { row_avx512(w.row(first + i), acts) };
         }
-        _mm512_reduce_add_ps(acc) + offsets_avx2(row, acts)
+    }
+
+    #[inline(always)]
+    unsafe fn row_avx512<const N: usize>(row: Row<'_>, acts: &[Acts<'_>; N]) -> [f32; N] {
+        // SAFETY: only `rows_*` call this, in a function with the
+        // features enabled, after `fits` checked every length read below.
+        unsafe {
+            let pairs = row.d.len() / 2;
+            let step = row.format.bytes_per_pair();
+            let (w, wd) = (row.codes.as_ptr(), row.d.as_ptr());
+            let nibble = _mm256_set1_epi8(0xF);
+            let zero = _mm512_setzero_si512();
+            // Lanes 0–7 take the first block's scale, 8–15 the second's.
+            let spread = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+            let mut acc = [_mm512_setzero_ps(); N];
+            for p in 0..pairs {
+                // SAFETY: p < pairs: the code bytes at p·step (32 or 64), the
+                // 64 activation bytes at p·PAIR and the two scales at 2p lie
+                // within the lengths `fits` checked.
+                let (wz, wscale) = {
+                    let wscale = _mm_castpd_ps(_mm_load_sd(wd.add(2 * p).cast()));
+                    match row.format {
+                        Format::Q4 => {
+                            let w = _mm256_loadu_si256(w.add(p * step).cast());
+                            let lo = _mm256_and_si256(w, nibble);
+                            let hi = _mm256_and_si256(_mm256_srli_epi16(w, 4), nibble);
+                            let wz = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+                            (wz, wscale)
+                        }
+                        Format::Q8 => (_mm512_loadu_si512(w.add(p * step).cast()), wscale),
+                    }
+                };
+                let (uz, negative) = match row.format {
+                    Format::Q4 => (wz, 0),
+                    Format::Q8 => (_mm512_abs_epi8(wz), _mm512_movepi8_mask(wz)),
+                };
+                for (acc, a) in acc.iter_mut().zip(acts) {
+                    // SAFETY: as above.
+                    let (az, ascale) = {
+                        (
+                            _mm512_loadu_si512(a.q.as_ptr().add(p * PAIR).cast()),
+                            _mm_castpd_ps(_mm_load_sd(a.d.as_ptr().add(2 * p).cast())),
+                        )
+                    };
+                    // u8 × i8 products: for Q8 the weight's sign moves onto the
+                    // activation (activations never hold −128).
+                    let az = _mm512_mask_sub_epi8(az, negative, zero, az);
+                    let sums = _mm512_dpbusd_epi32(zero, uz, az);
+                    let scales = _mm512_castps128_ps512(_mm_mul_ps(wscale, ascale));
+                    let scales = _mm512_permutexvar_ps(spread, scales);
+                    *acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), scales, *acc);
+                }
+            }
+            std::array::from_fn(|t| _mm512_reduce_add_ps(acc[t]) + offsets(row, acts[t]))
+        }
     }
 }
 
