@@ -131,11 +131,11 @@ impl Projection {
         let rows = linears.iter().map(Linear::rows).sum();
         let mut parts: Vec<Linear> = Vec::new();
         for linear in linears {
-            if let (Some(Linear::Ours(last)), Linear::Ours(next)) = (parts.last(), &linear) {
-                if let Some(stacked) = last.stack(next) {
-                    *parts.last_mut().expect("a last part") = Linear::Ours(Arc::new(stacked));
-                    continue;
-                }
+            if let (Some(Linear::Ours(last)), Linear::Ours(next)) = (parts.last_mut(), &linear)
+                && let Some(stacked) = last.stack(next)
+            {
+                *last = Arc::new(stacked);
+                continue;
             }
             parts.push(linear);
         }
@@ -329,7 +329,10 @@ impl<R: Read + Seek> Tensors<'_, R> {
     }
 
     fn vector(&mut self, name: &str) -> Result<Vec<f32>> {
-        self.get(name)?.dequantize(&Device::Cpu)?.flatten_all()?.to_vec1()
+        self.get(name)?
+            .dequantize(&Device::Cpu)?
+            .flatten_all()?
+            .to_vec1()
     }
 
     fn layer(&mut self, i: usize) -> Result<Layer> {

@@ -129,7 +129,14 @@ impl QMatrix {
         let real = cols / BLOCK;
         let mut codes = vec![0u8; rows * blocks / 2 * format.bytes_per_pair()];
         let mut d = vec![0f32; rows * blocks];
-        let mut m = vec![0f32; if format == Format::Q4 { rows * blocks } else { 0 }];
+        let mut m = vec![
+            0f32;
+            if format == Format::Q4 {
+                rows * blocks
+            } else {
+                0
+            }
+        ];
         for r in 0..rows {
             for b in 0..real {
                 let (c, scale, offset) = block(r, b);
@@ -140,7 +147,7 @@ impl QMatrix {
                 let pair = (r * blocks + b) / 2 * format.bytes_per_pair();
                 for (j, &code) in c.iter().enumerate() {
                     match format {
-                        Format::Q4 if b % 2 == 0 => codes[pair + j] |= code,
+                        Format::Q4 if b.is_multiple_of(2) => codes[pair + j] |= code,
                         Format::Q4 => codes[pair + j] |= code << 4,
                         Format::Q8 => codes[pair + (b % 2) * BLOCK + j] = code,
                     }
@@ -195,7 +202,11 @@ impl QMatrix {
             *x = match self.format {
                 Format::Q4 => {
                     let byte = pair[j];
-                    let u = if b % 2 == 0 { byte & 0xF } else { byte >> 4 };
+                    let u = if b.is_multiple_of(2) {
+                        byte & 0xF
+                    } else {
+                        byte >> 4
+                    };
                     row.d[b] * f32::from(u) + row.m[b]
                 }
                 Format::Q8 => row.d[b] * f32::from(pair[(b % 2) * BLOCK + j] as i8),
@@ -322,7 +333,11 @@ fn quantize_block(x: &[f32], q: &mut [i8]) -> (f32, f32, f32) {
 /// The portable kernel: exact integer sums per block, then the scales.
 pub(crate) fn dot_scalar(row: Row<'_>, acts: Acts<'_>) -> f32 {
     let mut sum = 0f32;
-    for (p, pair) in row.codes.chunks_exact(row.format.bytes_per_pair()).enumerate() {
+    for (p, pair) in row
+        .codes
+        .chunks_exact(row.format.bytes_per_pair())
+        .enumerate()
+    {
         for half in 0..2 {
             let b = 2 * p + half;
             let a = &acts.q[b * BLOCK..(b + 1) * BLOCK];
@@ -536,8 +551,8 @@ mod tests {
                 acts.quantize(&x, cols);
                 let mut ours = vec![0f32; tokens * rows];
                 matmul(&m, &acts, &mut ours).expect("matmul");
-                let xt = candle_core::Tensor::from_vec(x, (tokens, cols), &Device::Cpu)
-                    .expect("tensor");
+                let xt =
+                    candle_core::Tensor::from_vec(x, (tokens, cols), &Device::Cpu).expect("tensor");
                 let reference = candle_core::quantized::QMatMul::from_qtensor(t)
                     .and_then(|q| candle_core::Module::forward(&q, &xt))
                     .and_then(|y| y.flatten_all())

@@ -231,7 +231,11 @@ mod tests {
 
     #[test]
     fn a_single_position_returns_its_value() {
-        let heads = Heads { q: 2, kv: 1, dim: 4 };
+        let heads = Heads {
+            q: 2,
+            kv: 1,
+            dim: 4,
+        };
         let mut cache = KvCache::default();
         cache.push(&[1.0, 0.0, 0.0, 0.0], &[0.5, -1.0, 2.0, 3.0]);
         let mut out = vec![0f32; 8];
@@ -241,7 +245,11 @@ mod tests {
 
     #[test]
     fn later_positions_are_masked_in_prefill() {
-        let heads = Heads { q: 1, kv: 1, dim: 2 };
+        let heads = Heads {
+            q: 1,
+            kv: 1,
+            dim: 2,
+        };
         let mut cache = KvCache::default();
         cache.push(&[0.0, 0.0], &[1.0, 1.0]);
         cache.push(&[0.0, 0.0], &[3.0, 5.0]);

@@ -88,4 +88,3 @@ fn greedy_tokens_and_logits_match_candles_llama() {
         }
     }
 }
-

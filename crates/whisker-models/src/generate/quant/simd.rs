@@ -42,7 +42,7 @@ fn level() -> Level {
 /// Checks the slice lengths the kernels rely on.
 fn fits(row: &Row<'_>, acts: &Acts<'_>) -> bool {
     let pairs = row.d.len() / 2;
-    row.d.len() % 2 == 0
+    row.d.len().is_multiple_of(2)
         && row.codes.len() == pairs * row.format.bytes_per_pair()
         && acts.q.len() >= pairs * PAIR
         && acts.d.len() >= row.d.len()
