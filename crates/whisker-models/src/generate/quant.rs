@@ -369,12 +369,12 @@ pub(crate) fn offsets(row: Row<'_>, acts: Acts<'_>) -> f32 {
     let mut acc = [0f32; LANES];
     let s = if row.exact_sums { acts.sum } else { acts.s };
     let (m, s) = (row.m.chunks_exact(LANES), s.chunks_exact(LANES));
-    let tail: f32 = m
-        .remainder()
-        .iter()
-        .zip(s.remainder())
-        .map(|(m, s)| m * s)
-        .sum();
+    // Loops rather than closures: a closure would not inherit the SIMD
+    // kernels' target features.
+    let mut tail = 0f32;
+    for (m, s) in m.remainder().iter().zip(s.remainder()) {
+        tail += m * s;
+    }
     for (m, s) in m.zip(s) {
         for i in 0..LANES {
             acc[i] += m[i] * s[i];

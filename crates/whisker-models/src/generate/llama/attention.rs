@@ -128,7 +128,12 @@ fn one_head_any(
         let key = &k[p * width + offset..p * width + offset + dim];
         *s = dot(query, key) * scale;
     }
-    let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    // Loops rather than closures: a closure would not inherit the target
+    // features of `one_head_avx2`.
+    let mut max = f32::NEG_INFINITY;
+    for &s in scores.iter() {
+        max = max.max(s);
+    }
     let mut sum = 0.0;
     for s in scores.iter_mut() {
         *s = exp(*s - max);
@@ -139,7 +144,9 @@ fn one_head_any(
     for (p, s) in scores.iter().enumerate() {
         let value = &v[p * width + offset..p * width + offset + dim];
         let w = s * inv;
-        out.iter_mut().zip(value).for_each(|(o, v)| *o += w * v);
+        for (o, v) in out.iter_mut().zip(value) {
+            *o += w * v;
+        }
     }
 }
 
@@ -149,12 +156,10 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     const LANES: usize = 8;
     let mut acc = [0f32; LANES];
     let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
-    let tail: f32 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
+    let mut tail = 0f32;
+    for (x, y) in ca.remainder().iter().zip(cb.remainder()) {
+        tail += x * y;
+    }
     for (x, y) in ca.zip(cb) {
         for i in 0..LANES {
             acc[i] += x[i] * y[i];

@@ -208,7 +208,13 @@ mod x86 {
                     *acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s1), d1, *acc);
                 }
             }
-            std::array::from_fn(|t| hsum256(acc[t]) + offsets(row, acts[t]))
+            // A loop, not `array::from_fn`: a closure would be compiled
+            // without the target features and could not inline the sums.
+            let mut out = [0f32; N];
+            for ((o, acc), a) in out.iter_mut().zip(acc).zip(acts) {
+                *o = hsum256(acc) + offsets(row, *a);
+            }
+            out
         }
     }
 
@@ -279,7 +285,13 @@ mod x86 {
                     *acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), scales, *acc);
                 }
             }
-            std::array::from_fn(|t| _mm512_reduce_add_ps(acc[t]) + offsets(row, acts[t]))
+            // A loop, not `array::from_fn`: a closure would be compiled
+            // without the target features and could not inline the sums.
+            let mut out = [0f32; N];
+            for ((o, acc), a) in out.iter_mut().zip(acc).zip(acts) {
+                *o = _mm512_reduce_add_ps(acc) + offsets(row, *a);
+            }
+            out
         }
     }
 }
