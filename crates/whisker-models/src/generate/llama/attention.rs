@@ -51,25 +51,26 @@ pub fn attend(q: &[f32], cache: &KvCache, heads: Heads, start: usize, out: &mut 
     let group = heads.q / heads.kv;
     let width = heads.kv * heads.dim;
     let scale = 1.0 / (heads.dim as f32).sqrt();
-    // One head per task for a single token; a whole token (all heads, one
-    // score buffer) per task when there are many.
+    // The query heads that share a KV head go together, so each key and
+    // value row is read once for all of them. One group per task for a
+    // single token; a whole token (every group, one score buffer) per task
+    // when there are many.
     let tokens = q.len() / (heads.q * heads.dim);
-    let per_task = if tokens == 1 { 1 } else { heads.q };
-    par_chunks(out, per_task * heads.dim, |task, out| {
+    let per_task = if tokens == 1 { 1 } else { heads.kv };
+    let size = group * heads.dim;
+    par_chunks(out, per_task * size, |task, out| {
         let mut scores = Vec::new();
-        for (i, out) in out.chunks_exact_mut(heads.dim).enumerate() {
+        for (i, out) in out.chunks_exact_mut(size).enumerate() {
             let index = task * per_task + i;
-            let (t, h) = (index / heads.q, index % heads.q);
-            let query = &q[index * heads.dim..(index + 1) * heads.dim];
+            let (t, g) = (index / heads.kv, index % heads.kv);
             let span = start + t + 1;
-            let offset = (h / group) * heads.dim;
             scores.clear();
-            scores.resize(span, 0.0);
-            one_head(
-                query,
+            scores.resize(group * span, 0.0);
+            one_group(
+                &q[index * size..(index + 1) * size],
                 &cache.k[..span * width],
                 &cache.v[..span * width],
-                (width, offset),
+                (width, g * heads.dim, heads.dim),
                 scale,
                 &mut scores,
                 out,
@@ -78,14 +79,15 @@ pub fn attend(q: &[f32], cache: &KvCache, heads: Heads, start: usize, out: &mut 
     });
 }
 
-/// Attention of one query head over `scores.len()` positions of keys and
-/// values laid out `width` apart, its head's values at `offset`.
+/// Attention of the query heads of one group (side by side in `queries`
+/// and `out`, `dim` values each) over `scores.len() / heads` positions of
+/// keys and values laid out `width` apart, theirs at `offset`.
 #[allow(unsafe_code)]
-fn one_head(
-    query: &[f32],
+fn one_group(
+    queries: &[f32],
     k: &[f32],
     v: &[f32],
-    layout: (usize, usize),
+    layout: (usize, usize, usize),
     scale: f32,
     scores: &mut [f32],
     out: &mut [f32],
@@ -94,58 +96,68 @@ fn one_head(
     if super::super::quant::has_avx2() {
         // SAFETY: a `target_feature` function needs only that the CPU has
         // the features, which `has_avx2` checked.
-        return unsafe { one_head_avx2(query, k, v, layout, scale, scores, out) };
+        return unsafe { one_group_avx2(queries, k, v, layout, scale, scores, out) };
     }
-    one_head_any(query, k, v, layout, scale, scores, out);
+    one_group_any(queries, k, v, layout, scale, scores, out);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn one_head_avx2(
-    query: &[f32],
+fn one_group_avx2(
+    queries: &[f32],
     k: &[f32],
     v: &[f32],
-    layout: (usize, usize),
+    layout: (usize, usize, usize),
     scale: f32,
     scores: &mut [f32],
     out: &mut [f32],
 ) {
-    one_head_any(query, k, v, layout, scale, scores, out);
+    one_group_any(queries, k, v, layout, scale, scores, out);
 }
 
 #[inline(always)]
-fn one_head_any(
-    query: &[f32],
+fn one_group_any(
+    queries: &[f32],
     k: &[f32],
     v: &[f32],
-    (width, offset): (usize, usize),
+    (width, offset, dim): (usize, usize, usize),
     scale: f32,
     scores: &mut [f32],
     out: &mut [f32],
 ) {
-    let dim = query.len();
-    for (p, s) in scores.iter_mut().enumerate() {
+    let heads = queries.len() / dim;
+    let span = scores.len() / heads;
+    for p in 0..span {
         let key = &k[p * width + offset..p * width + offset + dim];
-        *s = dot(query, key) * scale;
+        for (h, query) in queries.chunks_exact(dim).enumerate() {
+            scores[h * span + p] = dot(query, key) * scale;
+        }
     }
     // Loops rather than closures: a closure would not inherit the target
-    // features of `one_head_avx2`.
-    let mut max = f32::NEG_INFINITY;
-    for &s in scores.iter() {
-        max = max.max(s);
+    // features of `one_group_avx2`.
+    for row in scores.chunks_exact_mut(span) {
+        let mut max = f32::NEG_INFINITY;
+        for &s in row.iter() {
+            max = max.max(s);
+        }
+        let mut sum = 0.0;
+        for s in row.iter_mut() {
+            *s = exp(*s - max);
+            sum += *s;
+        }
+        let inv = 1.0 / sum;
+        for s in row.iter_mut() {
+            *s *= inv;
+        }
     }
-    let mut sum = 0.0;
-    for s in scores.iter_mut() {
-        *s = exp(*s - max);
-        sum += *s;
-    }
-    let inv = 1.0 / sum;
     out.fill(0.0);
-    for (p, s) in scores.iter().enumerate() {
+    for p in 0..span {
         let value = &v[p * width + offset..p * width + offset + dim];
-        let w = s * inv;
-        for (o, v) in out.iter_mut().zip(value) {
-            *o += w * v;
+        for (h, out) in out.chunks_exact_mut(dim).enumerate() {
+            let w = scores[h * span + p];
+            for (o, v) in out.iter_mut().zip(value) {
+                *o += w * v;
+            }
         }
     }
 }
