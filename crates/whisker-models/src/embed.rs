@@ -32,6 +32,8 @@ mod bert;
 mod kernels;
 mod pool;
 
+pub(crate) use kernels::exp;
+
 use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;

@@ -29,6 +29,8 @@
 
 mod chat;
 mod family;
+mod llama;
+mod quant;
 mod requant;
 mod sample;
 mod stream;
@@ -145,7 +147,6 @@ pub struct Generator {
     /// Tokens that end a turn.
     eos: Vec<u32>,
     context: usize,
-    device: Device,
 }
 
 impl Generator {
@@ -178,7 +179,6 @@ impl Generator {
             template,
             eos,
             context,
-            device,
         })
     }
 
@@ -382,10 +382,8 @@ impl Session<'_> {
         let error = |e: candle_core::Error| self.generator.error(format!("generation: {e}"));
         while self.fed < self.history.len() {
             let end = (self.fed + PREFILL_CHUNK).min(self.history.len());
-            let input = Tensor::new(&self.history[self.fed..end], &self.generator.device)
-                .and_then(|t| t.unsqueeze(0))
-                .map_err(error)?;
-            self.logits = Some(self.model.forward(&input, self.fed).map_err(error)?);
+            let input = &self.history[self.fed..end];
+            self.logits = Some(self.model.forward(input, self.fed).map_err(error)?);
             self.fed = end;
         }
         Ok(())

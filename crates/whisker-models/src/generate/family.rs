@@ -94,7 +94,10 @@ pub fn end_of_turn_tokens(metadata: &HashMap<String, Value>, tokenizer: &Tokeniz
 
 /// The weights of one family, and the KV cache of the reply in progress.
 pub enum Model {
-    Llama(quantized_llama::ModelWeights),
+    /// Whisker's own llama forward ([`super::llama`]).
+    Llama(Box<super::llama::Llama>),
+    /// candle's, for the llama-family models ours does not run (experts).
+    CandleLlama(quantized_llama::ModelWeights),
     Qwen2(quantized_qwen2::ModelWeights),
     Qwen3(quantized_qwen3::ModelWeights),
     /// candle's Gemma 3 cannot clear its cache: a copy made before the first
@@ -108,7 +111,7 @@ pub enum Model {
 impl std::fmt::Debug for Model {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let family = match self {
-            Model::Llama(_) => "llama",
+            Model::Llama(_) | Model::CandleLlama(_) => "llama",
             Model::Qwen2(_) => "qwen2",
             Model::Qwen3(_) => "qwen3",
             Model::Gemma3 { .. } => "gemma3",
@@ -124,6 +127,10 @@ impl Model {
         reader: &mut R,
         device: &Device,
     ) -> candle_core::Result<Model> {
+        if family == Family::Llama && super::llama::Llama::supports(&content) {
+            let model = super::llama::Llama::load(&content, reader)?;
+            return Ok(Model::Llama(Box::new(model)));
+        }
         if super::requant::needed(&content) {
             let (content, mut buffer) = super::requant::to_q8_0(&content, reader, device)?;
             return Model::load_as_is(family, content, &mut buffer, device);
@@ -138,7 +145,7 @@ impl Model {
         device: &Device,
     ) -> candle_core::Result<Model> {
         Ok(match family {
-            Family::Llama => Model::Llama(quantized_llama::ModelWeights::from_gguf(
+            Family::Llama => Model::CandleLlama(quantized_llama::ModelWeights::from_gguf(
                 content, reader, device,
             )?),
             Family::Qwen2 => Model::Qwen2(quantized_qwen2::ModelWeights::from_gguf(
@@ -161,20 +168,27 @@ impl Model {
     pub fn reset(&mut self) {
         match self {
             Model::Llama(m) => m.clear_kv_cache(),
+            Model::CandleLlama(m) => m.clear_kv_cache(),
             Model::Qwen2(m) => m.clear_kv_cache(),
             Model::Qwen3(m) => m.clear_kv_cache(),
             Model::Gemma3 { fresh, live } => *live = fresh.clone(),
         }
     }
 
-    /// Logits for the token after `input` (shape `(1, n)`), whose first token
-    /// is at position `start`.
-    pub fn forward(&mut self, input: &Tensor, start: usize) -> candle_core::Result<Tensor> {
+    /// Logits for the token after `tokens`, the first of which is at
+    /// position `start`.
+    pub fn forward(&mut self, tokens: &[u32], start: usize) -> candle_core::Result<Tensor> {
+        let input = || Tensor::new(tokens, &Device::Cpu)?.unsqueeze(0);
         let logits = match self {
-            Model::Llama(m) => m.forward(input, start)?,
-            Model::Qwen2(m) => m.forward(input, start)?,
-            Model::Qwen3(m) => m.forward(input, start)?,
-            Model::Gemma3 { live, .. } => live.forward(input, start)?,
+            Model::Llama(m) => {
+                let logits = m.forward(tokens, start)?;
+                let n = logits.len();
+                Tensor::from_vec(logits, n, &Device::Cpu)?
+            }
+            Model::CandleLlama(m) => m.forward(&input()?, start)?,
+            Model::Qwen2(m) => m.forward(&input()?, start)?,
+            Model::Qwen3(m) => m.forward(&input()?, start)?,
+            Model::Gemma3 { live, .. } => live.forward(&input()?, start)?,
         };
         // Some families return (1, vocab), others (1, 1, vocab) or (vocab).
         logits.flatten_all()
