@@ -170,8 +170,9 @@ fn a_missing_model_is_a_clear_error() {
         assert_eq!(out.status.code(), Some(2), "{env:?}");
         let error = parse(&out);
         assert_eq!(error["error"]["code"], "model", "{error:#}");
+        let message = str_of(&error["error"], "message");
         assert!(
-            str_of(&error["error"], "message").contains("missing"),
+            message.contains("missing") || message.contains("not installed"),
             "{error:#}"
         );
     }

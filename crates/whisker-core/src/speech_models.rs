@@ -86,7 +86,7 @@ pub fn import_ct2(
     id: Option<&str>,
     observer: &dyn Observer,
 ) -> Result<ConvertReport> {
-    let model = Ct2Whisper::open(dir)?;
+    let model = Ct2Whisper::open(dir).map_err(as_input)?;
     let derived = derived_id(&model);
     let target = id.unwrap_or(&derived).to_string();
     check_id(&target)?;
@@ -103,7 +103,7 @@ pub fn import_ct2(
     };
     let conversion = match model.write_ggml(&part, &mut progress) {
         Err(whisker_speech::Error::Cancelled) => return Err(Error::Cancelled),
-        other => other?,
+        other => other.map_err(as_input)?,
     };
     let placed = match placement(manifest, &target, &conversion) {
         Err(_) if id.is_none() => {
@@ -133,6 +133,17 @@ pub fn import_ct2(
 }
 
 /// `whisper-<size>`, plus `.en` for English-only models.
+/// A folder the user named for import: what is wrong with it is the user's
+/// input (`not_found`, `invalid`), not a broken installed model (`model`).
+fn as_input(error: whisker_speech::Error) -> Error {
+    use whisker_speech::Error as S;
+    match error {
+        S::Missing { path, .. } => Error::NotFound(path),
+        e @ (S::BadModel { .. } | S::Unsupported { .. }) => Error::Invalid(e.to_string()),
+        e => e.into(),
+    }
+}
+
 fn derived_id(model: &Ct2Whisper) -> String {
     let hp = model.hparams();
     let suffix = if hp.is_multilingual() { "" } else { ".en" };
