@@ -38,6 +38,7 @@ mod generation;
 mod library;
 pub mod models;
 pub mod paths;
+pub mod settings;
 pub mod slides;
 
 pub use assistant::Assistant;
@@ -45,7 +46,10 @@ pub use config::Config;
 pub use error::{Error, Fault, Result};
 pub use events::{Cancel, Event, Outcome, Progress, Silent, Stage};
 pub use generation::GenerationConfig;
-pub use library::{AddReport, Document, Failure, Found, Library, RemoveReport, Status};
+pub use library::{
+    AddReport, Document, Failure, Found, IndexProgress, Indexer, Library, RemoveReport, SharedLibrary,
+    Status,
+};
 pub use models::Models;
 pub use whisker_index::{Fusion, Hit, Mode, Precision, SearchOptions, Stats};
 pub use whisker_ingest::{ChunkOptions, Limits, Location};
