@@ -25,16 +25,31 @@ pub fn open_at(path: &Path, location: &Location) -> Result<(), String> {
 
 /// Opens `path` with the desktop's default program.
 pub fn open(path: &Path) -> Result<(), String> {
-    let opener = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
     spawn(Command::new(opener).arg(path))
 }
 
 /// The program of the default application for the file's type, when the
 /// desktop says (xdg-mime), e.g. `evince`.
 fn default_viewer(path: &Path) -> Option<String> {
-    let mime = output(Command::new("xdg-mime").args(["query", "filetype"]).arg(path))?;
+    let mime = output(
+        Command::new("xdg-mime")
+            .args(["query", "filetype"])
+            .arg(path),
+    )?;
     let desktop = output(Command::new("xdg-mime").args(["query", "default", mime.trim()]))?;
-    Some(desktop.trim().trim_end_matches(".desktop").rsplit('.').next()?.to_lowercase())
+    Some(
+        desktop
+            .trim()
+            .trim_end_matches(".desktop")
+            .rsplit('.')
+            .next()?
+            .to_lowercase(),
+    )
 }
 
 /// How each viewer is told the page to open at.
@@ -51,7 +66,9 @@ fn page_args(viewer: &str, page: u32) -> Option<Vec<String>> {
 
 fn output(command: &mut Command) -> Option<String> {
     let out = command.stderr(Stdio::null()).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 fn spawn(command: &mut Command) -> Result<(), String> {

@@ -10,7 +10,10 @@ pub fn selected_text() -> Option<String> {
     #[cfg(target_os = "linux")]
     {
         use arboard::{GetExtLinux, LinuxClipboardKind};
-        let primary = clipboard.get().clipboard(LinuxClipboardKind::Primary).text();
+        let primary = clipboard
+            .get()
+            .clipboard(LinuxClipboardKind::Primary)
+            .text();
         if let Ok(text) = primary
             && !text.trim().is_empty()
         {
@@ -31,7 +34,8 @@ pub fn paste() -> Result<(), String> {
     // Give the window manager a moment to return focus after the popup hides.
     std::thread::sleep(std::time::Duration::from_millis(150));
     let mut enigo = Enigo::new(&Settings::default()).map_err(|e| e.to_string())?;
-    let press = |enigo: &mut Enigo, key, direction| enigo.key(key, direction).map_err(|e| e.to_string());
+    let press =
+        |enigo: &mut Enigo, key, direction| enigo.key(key, direction).map_err(|e| e.to_string());
     press(&mut enigo, Key::Control, Direction::Press)?;
     let typed = press(&mut enigo, Key::Unicode('v'), Direction::Click);
     press(&mut enigo, Key::Control, Direction::Release)?;

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use whisker_core::settings::AppSettings;
 use whisker_core::{Assistant, Cancel, Event, Indexer, Progress};
 
+#[derive(Debug)]
 pub struct AppState {
     pub data_dir: PathBuf,
     pub assistant: Arc<Assistant>,
@@ -59,11 +60,15 @@ impl AppState {
     pub fn button_codes(&self) -> std::collections::BTreeSet<u8> {
         use whisker_core::settings::ButtonAction;
         let settings = lock(&self.settings);
-        let mapped = settings.buttons.iter().filter(|(_, a)| **a != ButtonAction::None);
+        let mapped = settings
+            .buttons
+            .iter()
+            .filter(|(_, a)| **a != ButtonAction::None);
         mapped.filter_map(|(code, _)| code.parse().ok()).collect()
     }
 }
 
+#[derive(Debug)]
 pub struct RequestGuard<'a> {
     state: &'a AppState,
     id: String,
@@ -78,7 +83,9 @@ impl Drop for RequestGuard<'_> {
 
 /// Locks a mutex; a panic elsewhere leaves plain data, so keep going.
 pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Forwards core events to the window over a Tauri channel.

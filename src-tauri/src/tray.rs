@@ -15,11 +15,14 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
     let pause = MenuItem::with_id(app, "pause", "Pause or resume indexing", true, None::<&str>)?;
     let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
     let menu = Menu::with_items(app, &[&open, &ask, &pause, &quit])?;
-    let mut tray = TrayIconBuilder::with_id("whisker").tooltip("Whisker").menu(&menu);
+    let mut tray = TrayIconBuilder::with_id("whisker")
+        .tooltip("Whisker")
+        .menu(&menu);
     if let Some(icon) = app.default_window_icon() {
         tray = tray.icon(icon.clone());
     }
-    tray.on_menu_event(|app, event| on_menu(app, event.id().as_ref())).build(app)?;
+    tray.on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
+        .build(app)?;
     Ok(())
 }
 

@@ -47,8 +47,8 @@ pub use error::{Error, Fault, Result};
 pub use events::{Cancel, Event, Outcome, Progress, Silent, Stage};
 pub use generation::GenerationConfig;
 pub use library::{
-    AddReport, Document, Failure, Found, IndexProgress, Indexer, Library, RemoveReport, SharedLibrary,
-    Status,
+    AddReport, Document, Failure, Found, IndexProgress, Indexer, Library, RemoveReport,
+    SharedLibrary, Status,
 };
 pub use models::Models;
 pub use whisker_index::{Fusion, Hit, Mode, Precision, SearchOptions, Stats};

@@ -111,7 +111,8 @@ impl AppSettings {
         let text = toml::to_string_pretty(self)
             .map_err(|e| Error::Invalid(format!("settings cannot be written: {e}")))?;
         std::fs::create_dir_all(data_dir).map_err(|e| Error::io(data_dir, e))?;
-        let mut file = tempfile::NamedTempFile::new_in(data_dir).map_err(|e| Error::io(data_dir, e))?;
+        let mut file =
+            tempfile::NamedTempFile::new_in(data_dir).map_err(|e| Error::io(data_dir, e))?;
         file.write_all(text.as_bytes())
             .and_then(|()| file.as_file().sync_all())
             .map_err(|e| Error::io(&path, e))?;
@@ -132,7 +133,11 @@ impl AppSettings {
                     )));
                 }
                 Ok(_) => {}
-                Err(_) => return Err(Error::Invalid(format!("'{code}' is not a mouse button number"))),
+                Err(_) => {
+                    return Err(Error::Invalid(format!(
+                        "'{code}' is not a mouse button number"
+                    )));
+                }
             }
         }
         Ok(())

@@ -4,11 +4,11 @@ use std::sync::Arc;
 
 use tauri::State;
 use tauri::ipc::Channel;
+use whisker_core::Event;
 use whisker_core::assistant::{
     Answer, Lang, Question, Rewrite, SlidesRequest, Turn, WriteMode, WriteRequest,
 };
 use whisker_core::slides::Deck;
-use whisker_core::Event;
 
 use super::blocking;
 use crate::error::CommandResult;
@@ -27,8 +27,13 @@ pub async fn ask(
     let state = Arc::clone(&state);
     blocking(move || {
         let request = state.request(&id);
-        let question = Question { text: question, history };
-        Ok(state.assistant.ask(&question, &ChannelSink(events), &request.cancel)?)
+        let question = Question {
+            text: question,
+            history,
+        };
+        Ok(state
+            .assistant
+            .ask(&question, &ChannelSink(events), &request.cancel)?)
     })
     .await
 }
@@ -46,8 +51,15 @@ pub async fn write(
     let state = Arc::clone(&state);
     blocking(move || {
         let request = state.request(&id);
-        let write = WriteRequest { mode, text, to, grounded };
-        Ok(state.assistant.write(&write, &ChannelSink(events), &request.cancel)?)
+        let write = WriteRequest {
+            mode,
+            text,
+            to,
+            grounded,
+        };
+        Ok(state
+            .assistant
+            .write(&write, &ChannelSink(events), &request.cancel)?)
     })
     .await
 }
@@ -64,7 +76,10 @@ pub async fn outline(
     blocking(move || {
         let request = state.request(&id);
         let slides_request = SlidesRequest { topic, slides };
-        let outline = state.assistant.outline(&slides_request, &ChannelSink(events), &request.cancel)?;
+        let outline =
+            state
+                .assistant
+                .outline(&slides_request, &ChannelSink(events), &request.cancel)?;
         Ok(outline.deck)
     })
     .await

@@ -36,7 +36,11 @@ pub async fn models_verify(state: AppStateRef<'_>, id: String) -> CommandResult<
 }
 
 #[tauri::command]
-pub async fn models_fetch(state: AppStateRef<'_>, id: String, events: Channel<Event>) -> CommandResult<()> {
+pub async fn models_fetch(
+    state: AppStateRef<'_>,
+    id: String,
+    events: Channel<Event>,
+) -> CommandResult<()> {
     let state = Arc::clone(&state);
     blocking(move || {
         models(&state).fetch(&[id], None, &ChannelSink(events), &Cancel::new())?;

@@ -18,7 +18,11 @@ pub fn settings_get(state: AppStateRef<'_>) -> AppSettings {
 }
 
 #[tauri::command]
-pub fn settings_set(app: AppHandle, state: AppStateRef<'_>, settings: AppSettings) -> CommandResult<AppSettings> {
+pub fn settings_set(
+    app: AppHandle,
+    state: AppStateRef<'_>,
+    settings: AppSettings,
+) -> CommandResult<AppSettings> {
     let previous = state.settings();
     if settings.hotkey != previous.hotkey {
         triggers::hotkey::replace(&app, &previous.hotkey, &settings.hotkey)?;

@@ -21,12 +21,24 @@ type AppStateRef<'a> = State<'a, Arc<AppState>>;
 /// Opens a cited file with the user's viewer, at the page or slide when the
 /// viewer takes one. Only files in the library can be opened this way.
 #[tauri::command]
-pub async fn open_source(state: AppStateRef<'_>, path: PathBuf, location: Location) -> CommandResult<()> {
+pub async fn open_source(
+    state: AppStateRef<'_>,
+    path: PathBuf,
+    location: Location,
+) -> CommandResult<()> {
     let state = Arc::clone(&state);
     blocking(move || {
-        let known = state.assistant.library().documents()?.iter().any(|d| Path::new(&d.path) == path);
+        let known = state
+            .assistant
+            .library()
+            .documents()?
+            .iter()
+            .any(|d| Path::new(&d.path) == path);
         if !known {
-            return Err(CommandError::new("invalid", format!("{} is not in the library", path.display())));
+            return Err(CommandError::new(
+                "invalid",
+                format!("{} is not in the library", path.display()),
+            ));
         }
         opener::open_at(&path, &location).map_err(|e| CommandError::new("io", e))
     })
@@ -37,7 +49,10 @@ pub async fn open_source(state: AppStateRef<'_>, path: PathBuf, location: Locati
 #[tauri::command]
 pub fn open_path(path: PathBuf) -> CommandResult<()> {
     if !path.starts_with(exports_dir()) {
-        return Err(CommandError::new("invalid", "only exported decks can be opened"));
+        return Err(CommandError::new(
+            "invalid",
+            "only exported decks can be opened",
+        ));
     }
     opener::open(&path).map_err(|e| CommandError::new("io", e))
 }
@@ -53,16 +68,23 @@ pub struct Exported {
 pub async fn export_deck(deck: Deck, format: String) -> CommandResult<Exported> {
     blocking(move || {
         let dir = exports_dir();
-        std::fs::create_dir_all(&dir).map_err(|e| CommandError::new("io", format!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| CommandError::new("io", format!("{}: {e}", dir.display())))?;
         let stem = file_stem(&deck.title);
         if format == "pptx" {
             let path = unused(&dir, &stem, "pptx");
             pptx::write(&deck, &path)?;
-            Ok(Exported { pptx: Some(path), markdown: None })
+            Ok(Exported {
+                pptx: Some(path),
+                markdown: None,
+            })
         } else {
             let path = unused(&dir, &stem, "md");
             markdown::write(&deck, &path)?;
-            Ok(Exported { pptx: None, markdown: Some(path) })
+            Ok(Exported {
+                pptx: None,
+                markdown: Some(path),
+            })
         }
     })
     .await
@@ -92,10 +114,17 @@ pub async fn paste_back(app: AppHandle, text: String) -> CommandResult<()> {
 /// Asks for folders to add.
 #[tauri::command]
 pub async fn pick_paths(app: AppHandle) -> CommandResult<Vec<PathBuf>> {
-    let picked = app.dialog().file().blocking_pick_folders().unwrap_or_default();
+    let picked = app
+        .dialog()
+        .file()
+        .blocking_pick_folders()
+        .unwrap_or_default();
     picked
         .into_iter()
-        .map(|p| p.into_path().map_err(|e| CommandError::new("invalid", e.to_string())))
+        .map(|p| {
+            p.into_path()
+                .map_err(|e| CommandError::new("invalid", e.to_string()))
+        })
         .collect()
 }
 
@@ -111,7 +140,13 @@ fn exports_dir() -> PathBuf {
 fn file_stem(title: &str) -> String {
     let cleaned: String = title
         .chars()
-        .map(|c| if c.is_control() || "/\\:*?\"<>|".contains(c) { ' ' } else { c })
+        .map(|c| {
+            if c.is_control() || "/\\:*?\"<>|".contains(c) {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect();
     let stem = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
     let stem: String = stem.chars().take(80).collect();
@@ -145,6 +180,9 @@ mod tests {
     fn an_existing_export_is_not_overwritten() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("Deck.pptx"), b"x").unwrap();
-        assert_eq!(unused(dir.path(), "Deck", "pptx"), dir.path().join("Deck (2).pptx"));
+        assert_eq!(
+            unused(dir.path(), "Deck", "pptx"),
+            dir.path().join("Deck (2).pptx")
+        );
     }
 }

@@ -58,8 +58,12 @@ fn place_near_pointer(app: &AppHandle, popup: &WebviewWindow) {
         let (origin, area) = (m.position(), m.size());
         let right = f64::from(origin.x) + f64::from(area.width);
         let bottom = f64::from(origin.y) + f64::from(area.height);
-        x = x.min(right - f64::from(size.width)).max(f64::from(origin.x));
-        y = y.min(bottom - f64::from(size.height)).max(f64::from(origin.y));
+        x = x
+            .min(right - f64::from(size.width))
+            .max(f64::from(origin.x));
+        y = y
+            .min(bottom - f64::from(size.height))
+            .max(f64::from(origin.y));
     }
     let _ = popup.set_position(tauri::PhysicalPosition::new(x, y));
 }

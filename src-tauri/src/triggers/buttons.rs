@@ -21,7 +21,11 @@ pub type Watched = Arc<Mutex<BTreeSet<u8>>>;
 
 pub trait ButtonSource: Send {
     /// Runs until the program ends, calling `on_event` for watched buttons.
-    fn run(self: Box<Self>, watched: Watched, on_event: Box<dyn FnMut(ButtonEvent) + Send>) -> Result<(), String>;
+    fn run(
+        self: Box<Self>,
+        watched: Watched,
+        on_event: Box<dyn FnMut(ButtonEvent) + Send>,
+    ) -> Result<(), String>;
 }
 
 /// The source for this desktop, when there is one.
@@ -29,7 +33,9 @@ pub fn system_source() -> Result<Box<dyn ButtonSource>, String> {
     #[cfg(target_os = "linux")]
     {
         if std::env::var_os("DISPLAY").is_none() {
-            return Err("no X11 display (on Wayland, mouse buttons cannot be watched system-wide)".into());
+            return Err(
+                "no X11 display (on Wayland, mouse buttons cannot be watched system-wide)".into(),
+            );
         }
         Ok(Box::new(x11::X11Buttons))
     }
@@ -54,8 +60,13 @@ mod x11 {
     pub struct X11Buttons;
 
     impl ButtonSource for X11Buttons {
-        fn run(self: Box<Self>, watched: Watched, mut on_event: Box<dyn FnMut(ButtonEvent) + Send>) -> Result<(), String> {
-            let (conn, screen) = x11rb::connect(None).map_err(|e| format!("cannot reach the X server: {e}"))?;
+        fn run(
+            self: Box<Self>,
+            watched: Watched,
+            mut on_event: Box<dyn FnMut(ButtonEvent) + Send>,
+        ) -> Result<(), String> {
+            let (conn, screen) =
+                x11rb::connect(None).map_err(|e| format!("cannot reach the X server: {e}"))?;
             let root = conn.setup().roots[screen].root;
             let mut grabbed = BTreeSet::new();
             loop {
@@ -66,8 +77,14 @@ mod x11 {
                 }
                 while let Some(event) = conn.poll_for_event().map_err(|e| e.to_string())? {
                     match event {
-                        Event::ButtonPress(e) => on_event(ButtonEvent { code: e.detail, pressed: true }),
-                        Event::ButtonRelease(e) => on_event(ButtonEvent { code: e.detail, pressed: false }),
+                        Event::ButtonPress(e) => on_event(ButtonEvent {
+                            code: e.detail,
+                            pressed: true,
+                        }),
+                        Event::ButtonRelease(e) => on_event(ButtonEvent {
+                            code: e.detail,
+                            pressed: false,
+                        }),
                         _ => {}
                     }
                 }
@@ -76,17 +93,32 @@ mod x11 {
         }
     }
 
-    fn regrab(conn: &impl Connection, root: u32, old: &BTreeSet<u8>, new: &BTreeSet<u8>) -> Result<(), String> {
+    fn regrab(
+        conn: &impl Connection,
+        root: u32,
+        old: &BTreeSet<u8>,
+        new: &BTreeSet<u8>,
+    ) -> Result<(), String> {
         for &code in old.difference(new) {
             conn.ungrab_button(ButtonIndex::from(code), root, ModMask::ANY)
                 .map_err(|e| e.to_string())?;
         }
         for &code in new.difference(old) {
             let mask = EventMask::BUTTON_PRESS | EventMask::BUTTON_RELEASE;
-            conn.grab_button(false, root, mask, GrabMode::ASYNC, GrabMode::ASYNC, 0u32, 0u32, ButtonIndex::from(code), ModMask::ANY)
-                .map_err(|e| e.to_string())?
-                .check()
-                .map_err(|e| format!("mouse button {code} is taken by another program: {e}"))?;
+            conn.grab_button(
+                false,
+                root,
+                mask,
+                GrabMode::ASYNC,
+                GrabMode::ASYNC,
+                0u32,
+                0u32,
+                ButtonIndex::from(code),
+                ModMask::ANY,
+            )
+            .map_err(|e| e.to_string())?
+            .check()
+            .map_err(|e| format!("mouse button {code} is taken by another program: {e}"))?;
         }
         conn.flush().map_err(|e| e.to_string())
     }

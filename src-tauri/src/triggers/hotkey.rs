@@ -1,17 +1,17 @@
 //! The global hotkey, through tauri-plugin-global-shortcut. A hotkey another
 //! program holds cannot be registered: that is reported, never fatal.
 
-use tauri::{AppHandle, Runtime};
+use tauri::AppHandle;
 use tauri_plugin_global_shortcut::{GlobalShortcutExt, Shortcut, ShortcutState};
 
 use crate::error::{CommandError, CommandResult};
 
 /// The plugin, calling [`super::toggle`] when any registered hotkey goes down.
-pub fn plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
+pub fn plugin() -> tauri::plugin::TauriPlugin<tauri::Wry> {
     tauri_plugin_global_shortcut::Builder::new()
         .with_handler(|app, _shortcut, event| {
             if event.state() == ShortcutState::Pressed {
-                super::toggle(&app.clone().into_app_handle());
+                super::toggle(app);
             }
         })
         .build()
@@ -19,7 +19,10 @@ pub fn plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
 
 fn parse(hotkey: &str) -> CommandResult<Shortcut> {
     hotkey.parse::<Shortcut>().map_err(|e| {
-        CommandError::new("invalid", format!("'{hotkey}' is not a hotkey Whisker understands: {e}"))
+        CommandError::new(
+            "invalid",
+            format!("'{hotkey}' is not a hotkey Whisker understands: {e}"),
+        )
     })
 }
 

@@ -18,9 +18,21 @@ pub fn fire(app: &AppHandle, action: ButtonAction, pressed: bool) {
             released: !pressed,
         },
         (_, false) | (ButtonAction::None, _) => return,
-        (ButtonAction::Popup, true) => PopupRequest { mode: "ask", hold: false, released: false },
-        (ButtonAction::Rewrite, true) => PopupRequest { mode: "write", hold: false, released: false },
-        (ButtonAction::Slides, true) => PopupRequest { mode: "slides", hold: false, released: false },
+        (ButtonAction::Popup, true) => PopupRequest {
+            mode: "ask",
+            hold: false,
+            released: false,
+        },
+        (ButtonAction::Rewrite, true) => PopupRequest {
+            mode: "write",
+            hold: false,
+            released: false,
+        },
+        (ButtonAction::Slides, true) => PopupRequest {
+            mode: "slides",
+            hold: false,
+            released: false,
+        },
     };
     if let Err(e) = open_popup(app, request) {
         eprintln!("whisker: could not open the popup: {}", e.message);
@@ -30,7 +42,9 @@ pub fn fire(app: &AppHandle, action: ButtonAction, pressed: bool) {
 /// The hotkey toggles the popup: it hides it when it is in front.
 pub fn toggle(app: &AppHandle) {
     let popup = app.get_webview_window(POPUP);
-    let shown = popup.as_ref().is_some_and(|w| w.is_visible().unwrap_or(false) && w.is_focused().unwrap_or(false));
+    let shown = popup
+        .as_ref()
+        .is_some_and(|w| w.is_visible().unwrap_or(false) && w.is_focused().unwrap_or(false));
     match popup {
         Some(popup) if shown => {
             let _ = popup.hide();

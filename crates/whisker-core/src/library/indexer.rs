@@ -48,7 +48,9 @@ pub struct Indexer {
 
 impl std::fmt::Debug for Indexer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Indexer").field("progress", &self.progress()).finish()
+        f.debug_struct("Indexer")
+            .field("progress", &self.progress())
+            .finish()
     }
 }
 
@@ -129,7 +131,9 @@ impl Indexer {
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock leaves plain data; keep going.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Runs jobs until the queue is empty or the indexer is paused.
@@ -227,7 +231,11 @@ mod tests {
         let data = tempfile::tempdir().unwrap();
         let docs = tempfile::tempdir().unwrap();
         for i in 0..40 {
-            std::fs::write(docs.path().join(format!("note{i}.md")), format!("# Note {i}\n\nkiwi {i}\n")).unwrap();
+            std::fs::write(
+                docs.path().join(format!("note{i}.md")),
+                format!("# Note {i}\n\nkiwi {i}\n"),
+            )
+            .unwrap();
         }
         let library = Library::with_config(data.path(), crate::Config::default()).unwrap();
         let library: SharedLibrary = Arc::new(Owned(library));
