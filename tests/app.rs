@@ -7,7 +7,7 @@
 //! with its UI (`make app-build`). Screenshots of every screen are written
 //! to target/app-screenshots/.
 
-#[path = "app/webdriver.rs"]
-mod webdriver;
 #[path = "app/flows.rs"]
 mod flows;
+#[path = "app/webdriver.rs"]
+mod webdriver;

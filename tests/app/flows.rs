@@ -23,19 +23,32 @@ impl Drop for Driver {
 }
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace")
+        .to_path_buf()
 }
 
 fn app_binary() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace().join("target"), PathBuf::from);
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| workspace().join("target"), PathBuf::from);
     let app = target.join("debug").join("whisker-app");
-    assert!(app.exists(), "{} is missing: run `make app-build`", app.display());
+    assert!(
+        app.exists(),
+        "{} is missing: run `make app-build`",
+        app.display()
+    );
     app
 }
 
 fn start_driver(home: &Path, data: &Path) -> Driver {
     let child = Command::new("tauri-driver")
-        .args(["--port", &DRIVER_PORT.to_string(), "--native-port", &(DRIVER_PORT + 1).to_string()])
+        .args([
+            "--port",
+            &DRIVER_PORT.to_string(),
+            "--native-port",
+            &(DRIVER_PORT + 1).to_string(),
+        ])
         .env("WHISKER_DATA_DIR", data)
         .env("WHISKER_MODELS_DIR", workspace().join("models"))
         .env("WHISKER_EXPORTS_DIR", home.join("exports"))
@@ -56,12 +69,19 @@ fn screenshot(session: &Session, name: &str) {
 }
 
 fn xdotool(args: &[&str]) {
-    let status = Command::new("xdotool").args(args).status().expect("xdotool");
+    let status = Command::new("xdotool")
+        .args(args)
+        .status()
+        .expect("xdotool");
     assert!(status.success(), "xdotool {args:?}");
 }
 
 fn eval_docs() -> PathBuf {
-    workspace().join("..").join("shared").join("eval").join("docs")
+    workspace()
+        .join("..")
+        .join("shared")
+        .join("eval")
+        .join("docs")
 }
 
 #[test]
@@ -70,7 +90,10 @@ fn the_app_end_to_end() {
     let data = home.path().join("data");
     let _driver = start_driver(home.path(), &data);
     let app = app_binary();
-    let s = Session::start(&format!("http://127.0.0.1:{DRIVER_PORT}"), &app.to_string_lossy());
+    let s = Session::start(
+        &format!("http://127.0.0.1:{DRIVER_PORT}"),
+        &app.to_string_lossy(),
+    );
 
     // The main window, empty.
     s.switch_to("index.html");
@@ -79,7 +102,10 @@ fn the_app_end_to_end() {
 
     // Add the eval documents; indexing finishes and lists them.
     let docs = eval_docs();
-    let add = format!("return window.__TAURI_INTERNALS__.invoke('library_add', {{paths: [{:?}]}}).then(() => true)", docs.to_string_lossy());
+    let add = format!(
+        "return window.__TAURI_INTERNALS__.invoke('library_add', {{paths: [{:?}]}}).then(() => true)",
+        docs.to_string_lossy()
+    );
     s.execute(&add, json!([]));
     s.wait_until(
         "indexing finished",

@@ -28,7 +28,10 @@ impl Session {
             "tauri:options": {"application": application}
         }}});
         let value = send(&agent, "POST", &format!("{driver_url}/session"), Some(caps));
-        let id = value["sessionId"].as_str().expect("a session id").to_owned();
+        let id = value["sessionId"]
+            .as_str()
+            .expect("a session id")
+            .to_owned();
         Session {
             agent,
             base: format!("{driver_url}/session/{id}"),
@@ -63,7 +66,10 @@ impl Session {
             if let Some(found) = self.try_find(css) {
                 return found;
             }
-            assert!(started.elapsed() < timeout, "no element '{css}' after {timeout:?}");
+            assert!(
+                started.elapsed() < timeout,
+                "no element '{css}' after {timeout:?}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -72,15 +78,26 @@ impl Session {
         let url = format!("{}/element", self.base);
         let body = json!({"using": "css selector", "value": css});
         let value = send_raw(&self.agent, "POST", &url, Some(body));
-        value.get(ELEMENT).and_then(Value::as_str).map(|id| Element(id.to_owned()))
+        value
+            .get(ELEMENT)
+            .and_then(Value::as_str)
+            .map(|id| Element(id.to_owned()))
     }
 
     pub fn click(&self, element: &Element) {
-        self.call("POST", &format!("/element/{}/click", element.0), Some(json!({})));
+        self.call(
+            "POST",
+            &format!("/element/{}/click", element.0),
+            Some(json!({})),
+        );
     }
 
     pub fn type_text(&self, element: &Element, text: &str) {
-        self.call("POST", &format!("/element/{}/value", element.0), Some(json!({"text": text})));
+        self.call(
+            "POST",
+            &format!("/element/{}/value", element.0),
+            Some(json!({"text": text})),
+        );
     }
 
     pub fn text(&self, element: &Element) -> String {
@@ -92,7 +109,11 @@ impl Session {
 
     /// Runs `script` in the page (`return ...` gives a value).
     pub fn execute(&self, script: &str, args: Value) -> Value {
-        self.call("POST", "/execute/sync", Some(json!({"script": script, "args": args})))
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
     }
 
     /// Waits until `script` returns true.
@@ -145,10 +166,15 @@ fn decode_base64(text: &str) -> Vec<u8> {
         b'+' => 62,
         _ => 63,
     };
-    let clean: Vec<u8> = text.bytes().filter(|c| !matches!(c, b'=' | b'\n' | b'\r')).collect();
+    let clean: Vec<u8> = text
+        .bytes()
+        .filter(|c| !matches!(c, b'=' | b'\n' | b'\r'))
+        .collect();
     let mut out = Vec::with_capacity(clean.len() * 3 / 4);
     for chunk in clean.chunks(4) {
-        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &c)| acc | u32::from(digit(c)) << (18 - 6 * i));
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &c)| {
+            acc | u32::from(digit(c)) << (18 - 6 * i)
+        });
         out.extend_from_slice(&n.to_be_bytes()[1..chunk.len()]);
     }
     out

@@ -44,26 +44,35 @@ pub fn open_popup(app: &AppHandle, request: PopupRequest) -> CommandResult<()> {
         popup.show().map_err(CommandError::internal)?;
         popup.set_focus().map_err(CommandError::internal)?;
     }
-    popup.emit("popup", request).map_err(CommandError::internal)
+    app.emit_to(POPUP, "popup", request)
+        .map_err(CommandError::internal)
 }
 
-/// Below and right of the pointer, kept inside the monitor it is on.
+/// Beside the pointer (below-right, else above or left when it would not
+/// fit), inside the monitor the pointer is on.
 fn place_near_pointer(app: &AppHandle, popup: &WebviewWindow) {
     let (Ok(pointer), Ok(size)) = (app.cursor_position(), popup.outer_size()) else {
         return;
     };
-    let monitor = app.monitor_from_point(pointer.x, pointer.y).ok().flatten();
+    let monitor = app
+        .monitor_from_point(pointer.x, pointer.y)
+        .ok()
+        .flatten()
+        .or_else(|| app.primary_monitor().ok().flatten());
+    let (w, h) = (f64::from(size.width), f64::from(size.height));
     let (mut x, mut y) = (pointer.x + 12.0, pointer.y + 12.0);
     if let Some(m) = monitor {
-        let (origin, area) = (m.position(), m.size());
-        let right = f64::from(origin.x) + f64::from(area.width);
-        let bottom = f64::from(origin.y) + f64::from(area.height);
-        x = x
-            .min(right - f64::from(size.width))
-            .max(f64::from(origin.x));
-        y = y
-            .min(bottom - f64::from(size.height))
-            .max(f64::from(origin.y));
+        let (left, top) = (f64::from(m.position().x), f64::from(m.position().y));
+        let right = left + f64::from(m.size().width);
+        let bottom = top + f64::from(m.size().height);
+        if x + w > right {
+            x = pointer.x - 12.0 - w;
+        }
+        if y + h > bottom {
+            y = pointer.y - 12.0 - h;
+        }
+        x = x.clamp(left, (right - w).max(left));
+        y = y.clamp(top, (bottom - h).max(top));
     }
     let _ = popup.set_position(tauri::PhysicalPosition::new(x, y));
 }
