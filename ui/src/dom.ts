@@ -14,6 +14,9 @@ export function el<K extends keyof HTMLElementTagNameMap>(
     if (value === undefined || value === false) continue;
     if (key.startsWith("on") && typeof value === "function") {
       node.addEventListener(key.slice(2), value as EventListener);
+    } else if (key === "style") {
+      // Through the CSSOM: the app's CSP forbids inline style attributes.
+      node.style.cssText = String(value);
     } else if (value === true) {
       node.setAttribute(key, "");
     } else {

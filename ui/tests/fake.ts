@@ -71,7 +71,7 @@ export class FakeBackend implements Backend {
     { path: SOURCES[1].path, title: SOURCES[1].title, kind: "docx", chunks: 9 },
     { path: "/home/ana/docs/notes/会议纪要.md", title: "会议纪要", kind: "markdown", chunks: 3 },
   ];
-  indexingValue: Indexing = { running: false, paused: false, done: 0, total: 0, eta_s: null, current: null };
+  indexingValue: Indexing = { running: false, paused: false, done: 0, total: 0, eta_s: null, current: null, error: null };
   modelsValue: ModelInfo[] = [
     {
       id: "smollm2-135m-instruct-q4_1", role: "generate", format: "gguf", default: true,
@@ -168,9 +168,8 @@ export class FakeBackend implements Backend {
   async documents() {
     return this.documentsValue;
   }
-  async add(paths: string[], onEvent: OnEvent) {
+  async add(paths: string[]) {
     this.record("add", paths);
-    onEvent({ event: "planned", files: paths.length, bytes: 0 });
   }
   async remove(path: string) {
     this.record("remove", path);

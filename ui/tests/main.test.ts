@@ -43,7 +43,7 @@ describe("main window", () => {
 
   it("shows indexing progress with an ETA, and pauses", async () => {
     const backend = new FakeBackend();
-    backend.indexingValue = { running: true, paused: false, done: 12, total: 40, eta_s: 130, current: "/docs/x.pdf" };
+    backend.indexingValue = { running: true, paused: false, done: 12, total: 40, eta_s: 130, current: "/docs/x.pdf", error: null };
     const main = new MainWindow(backend);
     document.body.replaceChildren(main.root);
     await main.start();

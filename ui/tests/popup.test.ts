@@ -22,10 +22,18 @@ describe("popup", () => {
     const exchange = document.querySelector(".exchange")!;
     expect(exchange.querySelector(".question")!.textContent).toBe("What is a network linear element?");
     expect([...exchange.querySelectorAll(".answer .cite")].map((b) => b.textContent)).toEqual(["1", "2"]);
-    expect(exchange.querySelectorAll(".sources .source")).toHaveLength(2);
+    expect(exchange.querySelectorAll(".sources .source.cited")).toHaveLength(2);
     (exchange.querySelector(".answer .cite") as HTMLButtonElement).click();
     expect(backend.calls.at(-1)).toMatchObject({ method: "openSource", args: [{ n: 1 }] });
     expect(exchange.querySelector(".passage")!.textContent).toContain("network linear element");
+  });
+
+  it("lists sources the answer did not cite after those it did", async () => {
+    const { backend, popup } = mount();
+    backend.answer = { ...backend.answer, text: "Segments [2].", sources: backend.answer.sources.map((s) => ({ ...s, cited: s.n === 2 })) };
+    await popup.ask.submit("q");
+    const chips = [...document.querySelectorAll(".sources .source")];
+    expect(chips.map((c) => [c.getAttribute("data-n"), c.classList.contains("cited")])).toEqual([["2", true], ["1", false]]);
   });
 
   it("sends the conversation so far with a follow-up", async () => {

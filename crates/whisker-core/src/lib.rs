@@ -42,6 +42,7 @@ mod generation;
 mod library;
 pub mod models;
 pub mod paths;
+pub mod settings;
 pub mod slides;
 pub mod speech;
 mod speech_models;
@@ -51,7 +52,10 @@ pub use config::Config;
 pub use error::{Error, Fault, Result};
 pub use events::{Cancel, Event, Outcome, Progress, Silent, Stage};
 pub use generation::GenerationConfig;
-pub use library::{AddReport, Document, Failure, Found, Library, RemoveReport, Status};
+pub use library::{
+    AddReport, Document, Failure, Found, IndexProgress, Indexer, Library, RemoveReport,
+    SharedLibrary, Status,
+};
 pub use models::Models;
 pub use speech::{Speech, SpeechConfig};
 pub use whisker_index::{Fusion, Hit, Mode, Precision, SearchOptions, Stats};

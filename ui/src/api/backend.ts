@@ -54,7 +54,8 @@ export interface Backend {
   // Library.
   status(): Promise<LibraryStatus>;
   documents(): Promise<DocumentRow[]>;
-  add(paths: string[], onEvent: OnEvent): Promise<void>;
+  /** Queues files and folders for the background indexer (see `indexing`). */
+  add(paths: string[]): Promise<void>;
   remove(path: string): Promise<void>;
   indexing(): Promise<Indexing>;
   setPaused(paused: boolean): Promise<void>;

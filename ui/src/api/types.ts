@@ -120,6 +120,8 @@ export interface Indexing {
   /** Seconds left, when it can be estimated. */
   eta_s: number | null;
   current: string | null;
+  /** Why the last job failed. */
+  error: string | null;
 }
 
 export type Role = "embed" | "generate" | "speech";

@@ -3,7 +3,7 @@
 // its reason, and the watched folders.
 
 import type { Backend, FileDrop } from "../api/backend";
-import type { DocumentRow, Failure, Indexing, LibraryStatus, WorkEvent } from "../api/types";
+import type { DocumentRow, Failure, Indexing, LibraryStatus } from "../api/types";
 import { el, replace } from "../dom";
 import { bytes, duration, t } from "../i18n";
 import { errorBox } from "../popup/errors";
@@ -84,11 +84,13 @@ export class LibraryView {
     if (paths.length === 0) return;
     replace(this.messages);
     try {
-      await this.backend.add(paths, (e) => this.onEvent(e));
+      await this.backend.add(paths);
     } catch (error) {
       replace(this.messages, errorBox(error));
     }
-    await this.refresh();
+    this.indexing = await this.backend.indexing().catch(() => this.indexing);
+    this.drawProgress();
+    this.schedule();
   }
 
   private schedule(): void {
@@ -118,18 +120,6 @@ export class LibraryView {
     await this.add(paths);
   }
 
-  private onEvent(event: WorkEvent): void {
-    if (event.event === "file" && event.outcome.status === "failed") {
-      this.messages.append(failureRow({ path: event.path, reason: event.outcome.reason }));
-    }
-    if (event.event === "file" || event.event === "planned" || event.event === "embedding") {
-      void this.backend.indexing().then((indexing) => {
-        this.indexing = indexing;
-        this.drawProgress();
-      });
-    }
-  }
-
   private drawStats(): void {
     const s = this.status;
     this.stats.textContent = s
@@ -140,7 +130,12 @@ export class LibraryView {
   private drawProgress(): void {
     const ix = this.indexing;
     if (!ix || !ix.running) {
-      replace(this.progress, el("span", { class: "chip ok", id: "index-idle" }, t("library.idle")));
+      replace(
+        this.progress,
+        ix?.error
+          ? errorBox({ code: "index", message: ix.error })
+          : el("span", { class: "chip ok", id: "index-idle" }, t("library.idle")),
+      );
       return;
     }
     const fraction = ix.total > 0 ? ix.done / ix.total : 0;

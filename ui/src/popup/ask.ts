@@ -137,7 +137,7 @@ export class AskView {
       el("h3", { class: "question" }, exchange.question),
       body,
       answer?.note ? el("p", { class: "faint" }, answer.note) : null,
-      sources.some((s) => s.cited) ? this.sourceList(exchange, sources) : null,
+      sources.length > 0 && answer?.basis !== "not_found" ? this.sourceList(exchange, sources) : null,
       extra,
     );
     this.log.scrollTop = this.log.scrollHeight;
@@ -148,12 +148,17 @@ export class AskView {
       "div",
       { class: "sources" },
       el("span", { class: "faint" }, t("ask.sources")),
-      ...sources
-        .filter((s) => s.cited)
+      // Cited sources first; the others were read too, and are shown dimmed.
+      ...[...sources.filter((s) => s.cited), ...sources.filter((s) => !s.cited)]
         .map((s) =>
           el(
             "button",
-            { class: "source chip", title: s.label, onclick: () => this.openSource(exchange, s) },
+            {
+              class: s.cited ? "source chip cited" : "source chip",
+              title: s.label,
+              "data-n": s.n,
+              onclick: () => this.openSource(exchange, s),
+            },
             el("b", {}, String(s.n)),
             shortLabel(s),
           ),

@@ -109,3 +109,9 @@ impl Assistant {
         }
     }
 }
+
+impl AsRef<Library> for Assistant {
+    fn as_ref(&self) -> &Library {
+        &self.library
+    }
+}

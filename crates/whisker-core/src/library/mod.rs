@@ -2,6 +2,7 @@
 
 mod add;
 mod embed;
+mod indexer;
 mod job;
 mod scan;
 mod watch;
@@ -12,6 +13,7 @@ use serde::Serialize;
 use whisker_index::{FileStatus, Hit, Mode, SearchOptions, Stats, Store, StoredChunk, VectorQuery};
 
 pub use add::{AddReport, Failure};
+pub use indexer::{IndexProgress, Indexer, SharedLibrary};
 
 use crate::config::Config;
 use crate::embedding::Embedding;

@@ -1,0 +1,69 @@
+//! The library: status, documents, adding (queued to the background
+//! indexer, folders also watched), removing, pause/resume.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tauri::State;
+use whisker_core::{Document, IndexProgress, Status};
+
+use super::blocking;
+use crate::error::CommandResult;
+use crate::state::{AppState, lock};
+
+type AppStateRef<'a> = State<'a, Arc<AppState>>;
+
+#[tauri::command]
+pub async fn library_status(state: AppStateRef<'_>) -> CommandResult<Status> {
+    let state = Arc::clone(&state);
+    blocking(move || Ok(state.assistant.library().status()?)).await
+}
+
+#[tauri::command]
+pub async fn library_documents(state: AppStateRef<'_>) -> CommandResult<Vec<Document>> {
+    let state = Arc::clone(&state);
+    blocking(move || Ok(state.assistant.library().documents()?)).await
+}
+
+/// Queues `paths` for indexing; folders are remembered as watched.
+#[tauri::command]
+pub fn library_add(state: AppStateRef<'_>, paths: Vec<PathBuf>) -> CommandResult<()> {
+    let folders: Vec<PathBuf> = paths.iter().filter(|p| p.is_dir()).cloned().collect();
+    if !folders.is_empty() {
+        let mut settings = lock(&state.settings);
+        let mut next = settings.clone();
+        for folder in folders {
+            if !next.watched.contains(&folder) {
+                next.watched.push(folder);
+            }
+        }
+        next.save(&state.data_dir)?;
+        *settings = next;
+    }
+    state.indexer.add(paths);
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn library_remove(state: AppStateRef<'_>, path: PathBuf) -> CommandResult<()> {
+    let state = Arc::clone(&state);
+    blocking(move || {
+        state.assistant.library().remove(&[path])?;
+        Ok(())
+    })
+    .await
+}
+
+#[tauri::command]
+pub fn indexing(state: AppStateRef<'_>) -> IndexProgress {
+    state.indexer.progress()
+}
+
+#[tauri::command]
+pub fn set_paused(state: AppStateRef<'_>, paused: bool) {
+    if paused {
+        state.indexer.pause();
+    } else {
+        state.indexer.resume();
+    }
+}

@@ -1,0 +1,144 @@
+//! Whisker's desktop app: the popup (Ask, Write, Slides, Voice) and the main
+//! window (library, models, settings), a tray icon, the global hotkey and
+//! extra mouse buttons.
+//!
+//! It is a thin face on `whisker_core`: every command in [`commands`] makes
+//! one core call, and the UI (ui/, built to ui/dist) does only display. It
+//! does not index, search or generate by itself, and it sends nothing over
+//! the network except model downloads the user starts.
+
+pub mod commands;
+mod error;
+mod opener;
+mod selection;
+mod state;
+mod tray;
+mod triggers;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use tauri::{Manager, WindowEvent};
+
+use crate::commands::windows::{MAIN, POPUP};
+use crate::state::{AppState, lock};
+use crate::triggers::buttons::{self, ButtonEvent};
+
+pub use error::CommandError;
+
+/// Starts the app; returns when it quits.
+pub fn run() -> ExitCode {
+    let data_dir = whisker_core::paths::data_dir(None);
+    let state = match AppState::open(data_dir) {
+        Ok(state) => Arc::new(state),
+        Err(e) => {
+            eprintln!("whisker-app: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            let _ = commands::windows::show_main(app.clone(), None);
+        }))
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(triggers::hotkey::plugin())
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::assist::ask,
+            commands::assist::write,
+            commands::assist::outline,
+            commands::assist::cancel,
+            commands::library::library_status,
+            commands::library::library_documents,
+            commands::library::library_add,
+            commands::library::library_remove,
+            commands::library::indexing,
+            commands::library::set_paused,
+            commands::models::models_list,
+            commands::models::models_verify,
+            commands::models::models_fetch,
+            commands::models::models_import,
+            commands::settings::settings_get,
+            commands::settings::settings_set,
+            commands::system::open_source,
+            commands::system::open_path,
+            commands::system::export_deck,
+            commands::system::selection,
+            commands::system::copy_text,
+            commands::system::paste_back,
+            commands::system::pick_paths,
+            commands::windows::hide_popup,
+            commands::windows::show_main,
+        ])
+        .setup(|app| {
+            setup(app.handle());
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            // Closing the main window keeps Whisker in the tray, behind the hotkey.
+            if let WindowEvent::CloseRequested { api, .. } = event
+                && window.label() == MAIN
+            {
+                api.prevent_close();
+                let _ = window.hide();
+            }
+            // The popup goes away when the user clicks elsewhere.
+            if let WindowEvent::Focused(false) = event
+                && window.label() == POPUP
+                && std::env::var_os("WHISKER_POPUP_KEEP").is_none()
+            {
+                let _ = window.hide();
+            }
+        })
+        .run(tauri::generate_context!());
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("whisker-app: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Tray, hotkey and mouse buttons. None of them is essential: each failure
+/// is reported and the app runs on.
+fn setup(app: &tauri::AppHandle) {
+    if let Err(e) = tray::create(app) {
+        eprintln!("whisker-app: no tray icon: {e}");
+    }
+    let state = app.state::<Arc<AppState>>();
+    let settings = state.settings();
+    if let Err(e) = triggers::hotkey::register(app, &settings.hotkey) {
+        eprintln!("whisker-app: {}", e.message);
+    }
+    start_buttons(app, &state);
+}
+
+fn start_buttons(app: &tauri::AppHandle, state: &AppState) {
+    let source = match buttons::system_source() {
+        Ok(source) => source,
+        Err(e) => {
+            eprintln!("whisker-app: mouse buttons: {e}");
+            return;
+        }
+    };
+    let watched = Arc::clone(&state.buttons);
+    *lock(&watched) = state.button_codes();
+    let app = app.clone();
+    let on_event = Box::new(move |event: ButtonEvent| {
+        let state = app.state::<Arc<AppState>>();
+        if let Some(action) = state.settings().buttons.get(&event.code.to_string()) {
+            triggers::fire(&app, *action, event.pressed);
+        }
+    });
+    let spawned = std::thread::Builder::new()
+        .name("whisker-buttons".into())
+        .spawn(move || {
+            if let Err(e) = source.run(watched, on_event) {
+                eprintln!("whisker-app: mouse buttons: {e}");
+            }
+        });
+    if let Err(e) = spawned {
+        eprintln!("whisker-app: mouse buttons: {e}");
+    }
+}

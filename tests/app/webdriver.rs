@@ -1,0 +1,190 @@
+//! A small W3C WebDriver client (JSON over HTTP on loopback) for driving the
+//! real app through tauri-driver and WebKitWebDriver.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+pub struct Session {
+    agent: ureq::Agent,
+    base: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Element(String);
+
+impl Session {
+    /// Starts the app at `application` through the driver at `driver_url`.
+    pub fn start(driver_url: &str, application: &str) -> Session {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(120)))
+            .build()
+            .into();
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "wry",
+            "tauri:options": {"application": application}
+        }}});
+        let value = send(&agent, "POST", &format!("{driver_url}/session"), Some(caps));
+        let id = value["sessionId"]
+            .as_str()
+            .expect("a session id")
+            .to_owned();
+        Session {
+            agent,
+            base: format!("{driver_url}/session/{id}"),
+        }
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        send(&self.agent, method, &format!("{}{path}", self.base), body)
+    }
+
+    /// Switches to the window whose title or URL contains `needle`.
+    pub fn switch_to(&self, needle: &str) {
+        let handles = self.call("GET", "/window/handles", None);
+        for handle in handles.as_array().expect("handles") {
+            self.call("POST", "/window", Some(json!({"handle": handle})));
+            let url = self.call("GET", "/url", None);
+            if url.as_str().unwrap_or("").contains(needle) {
+                return;
+            }
+        }
+        panic!("no window with '{needle}' in its URL");
+    }
+
+    pub fn find(&self, css: &str) -> Element {
+        self.wait_for(css, Duration::from_secs(20))
+    }
+
+    /// The first element matching `css`, waiting until it exists.
+    pub fn wait_for(&self, css: &str, timeout: Duration) -> Element {
+        let started = Instant::now();
+        loop {
+            if let Some(found) = self.try_find(css) {
+                return found;
+            }
+            assert!(
+                started.elapsed() < timeout,
+                "no element '{css}' after {timeout:?}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn try_find(&self, css: &str) -> Option<Element> {
+        let url = format!("{}/element", self.base);
+        let body = json!({"using": "css selector", "value": css});
+        let value = send_raw(&self.agent, "POST", &url, Some(body));
+        value
+            .get(ELEMENT)
+            .and_then(Value::as_str)
+            .map(|id| Element(id.to_owned()))
+    }
+
+    pub fn click(&self, element: &Element) {
+        self.call(
+            "POST",
+            &format!("/element/{}/click", element.0),
+            Some(json!({})),
+        );
+    }
+
+    pub fn type_text(&self, element: &Element, text: &str) {
+        self.call(
+            "POST",
+            &format!("/element/{}/value", element.0),
+            Some(json!({"text": text})),
+        );
+    }
+
+    pub fn text(&self, element: &Element) -> String {
+        self.call("GET", &format!("/element/{}/text", element.0), None)
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Runs `script` in the page (`return ...` gives a value).
+    pub fn execute(&self, script: &str, args: Value) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
+    }
+
+    /// Waits until `script` returns true.
+    pub fn wait_until(&self, what: &str, script: &str, timeout: Duration) {
+        let started = Instant::now();
+        while self.execute(script, json!([])) != Value::Bool(true) {
+            assert!(started.elapsed() < timeout, "{what}: not after {timeout:?}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// A PNG of the current window.
+    pub fn screenshot(&self) -> Vec<u8> {
+        let value = self.call("GET", "/screenshot", None);
+        decode_base64(value.as_str().expect("base64 PNG"))
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = self.agent.delete(&self.base).call();
+    }
+}
+
+fn send(agent: &ureq::Agent, method: &str, url: &str, body: Option<Value>) -> Value {
+    let value = send_raw(agent, method, url, body);
+    if let Some(error) = value.get("error") {
+        panic!("WebDriver {method} {url}: {error} {}", value["message"]);
+    }
+    value
+}
+
+/// The `value` of a WebDriver reply, errors included.
+fn send_raw(agent: &ureq::Agent, method: &str, url: &str, body: Option<Value>) -> Value {
+    let response = match (method, body) {
+        ("GET", _) => agent.get(url).call(),
+        ("DELETE", _) => agent.delete(url).call(),
+        (_, body) => agent.post(url).send_json(body.unwrap_or(json!({}))),
+    };
+    let mut response = response.unwrap_or_else(|e| panic!("WebDriver {method} {url}: {e}"));
+    let reply: Value = response.body_mut().read_json().unwrap_or(Value::Null);
+    reply.get("value").cloned().unwrap_or(Value::Null)
+}
+
+fn decode_base64(text: &str) -> Vec<u8> {
+    let digit = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    };
+    let clean: Vec<u8> = text
+        .bytes()
+        .filter(|c| !matches!(c, b'=' | b'\n' | b'\r'))
+        .collect();
+    let mut out = Vec::with_capacity(clean.len() * 3 / 4);
+    for chunk in clean.chunks(4) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &c)| {
+            acc | u32::from(digit(c)) << (18 - 6 * i)
+        });
+        out.extend_from_slice(&n.to_be_bytes()[1..chunk.len()]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_decodes() {
+        assert_eq!(super::decode_base64("aGVsbG8="), b"hello");
+        assert_eq!(super::decode_base64("aGk="), b"hi");
+    }
+}
