@@ -4,6 +4,7 @@
 import type { Backend, FileDrop, OnEvent, PopupRequest } from "../src/api/backend";
 import type {
   Answer,
+  CommandError,
   Deck,
   DocumentRow,
   Indexing,
@@ -148,8 +149,10 @@ export class FakeBackend implements Backend {
   async copy(text: string) {
     this.record("copy", text);
   }
+  voiceError: CommandError | null = null;
   async voiceStart(onEvent: (e: VoiceEvent) => void) {
     this.record("voiceStart");
+    if (this.voiceError) throw this.voiceError;
     this.voiceHandler = onEvent;
   }
   async voiceStop() {

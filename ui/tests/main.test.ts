@@ -77,6 +77,19 @@ describe("main window", () => {
     expect(document.getElementById("nav-settings")!.textContent).toBe("设置");
   });
 
+  it("keeps two quick changes (the second before the first is saved)", async () => {
+    const { backend } = await mount("settings");
+    const theme = document.getElementById("setting-theme") as HTMLSelectElement;
+    const language = document.getElementById("setting-language") as HTMLSelectElement;
+    theme.value = "dark";
+    theme.dispatchEvent(new Event("change"));
+    language.value = "zh";
+    language.dispatchEvent(new Event("change"));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(backend.settingsValue.theme).toBe("dark");
+    expect(backend.settingsValue.language).toBe("zh");
+  });
+
   it("maps a new mouse button by pressing it, and removes one", async () => {
     const { backend } = await mount("settings");
     (document.getElementById("button-add") as HTMLButtonElement).click();

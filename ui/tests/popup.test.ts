@@ -117,10 +117,26 @@ describe("popup", () => {
     backend.popupHandlers[0]({ mode: "voice", hold: true, released: true });
     await flush();
     expect(backend.calls.some((c) => c.method === "voiceStop")).toBe(true);
-    backend.voiceHandler!({ event: "final", text: "what is a network element", language: "en" });
+    backend.voiceHandler!({ event: "final", text: "what is a network element" });
     await flush();
     expect(popup.current()).toBe("ask");
     expect(backend.calls.find((c) => c.method === "ask")!.args[1]).toBe("what is a network element");
+  });
+
+  it("says so when there is no microphone, and when nothing was heard", async () => {
+    const { backend, popup } = mount();
+    backend.voiceError = { code: "not_found", message: "no audio input device (ALSA host)" };
+    popup.show("voice");
+    await popup.voice.start();
+    const alert = document.querySelector("#mode-voice .error")!;
+    expect(alert.textContent).toContain("No microphone could be opened");
+    expect(alert.textContent).toContain("no audio input device");
+    expect(document.getElementById("voice-mic")!.getAttribute("aria-pressed")).toBe("false");
+    backend.voiceError = null;
+    await popup.voice.start();
+    expect(document.querySelector("#mode-voice .error")).toBeNull();
+    backend.voiceHandler!({ event: "nothing" });
+    expect(document.querySelector("#mode-voice .caption")!.textContent).toBe("Nothing was heard. Hold the button and speak.");
   });
 
   it("renders in Chinese", () => {

@@ -160,11 +160,14 @@ export interface Transcript {
   segments: { start: number; end: number; text: string }[];
 }
 
-/** Live voice input: a level (0..1) while listening, partial text, then the final text. */
+/** Live voice input: a level (0..1) while listening, partial text, then the
+ * final text, or nothing heard, or a failure (src-tauri/src/commands/voice.rs). */
 export type VoiceEvent =
   | { event: "level"; value: number }
   | { event: "partial"; text: string }
-  | { event: "final"; text: string; language: string };
+  | { event: "final"; text: string }
+  | { event: "nothing" }
+  | { event: "failed"; message: string };
 
 /** Errors from commands: a fixed code (whisker-core's Error::code) and a message. */
 export interface CommandError {

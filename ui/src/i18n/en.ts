@@ -63,6 +63,8 @@ export const en = {
   "voice.heard": "Heard",
   "voice.askIt": "Ask this",
   "voice.again": "Try again",
+  "voice.nothing": "Nothing was heard. Hold the button and speak.",
+  "voice.noMic": "No microphone could be opened: {message}",
 
   "main.library": "Library",
   "main.models": "Models",

@@ -65,6 +65,8 @@ export const zh: Record<Key, string> = {
   "voice.heard": "识别结果",
   "voice.askIt": "就问这个",
   "voice.again": "重新说",
+  "voice.nothing": "没有听到声音。请按住按钮说话。",
+  "voice.noMic": "无法打开麦克风：{message}",
 
   "main.library": "资料库",
   "main.models": "模型",

@@ -44,7 +44,7 @@ export class SettingsView {
           ["system", t("settings.language.system")],
           ["en", "English"],
           ["zh", "简体中文"],
-        ], (v) => this.save({ ...s, language: v })),
+        ], (v) => this.change(() => ({ language: v }))),
       ),
       field(
         t("settings.theme"),
@@ -53,7 +53,7 @@ export class SettingsView {
           ["system", t("settings.theme.system")],
           ["light", t("settings.theme.light")],
           ["dark", t("settings.theme.dark")],
-        ], (v) => this.save({ ...s, theme: v })),
+        ], (v) => this.change(() => ({ theme: v }))),
       ),
       field(
         t("settings.speechLanguage"),
@@ -62,7 +62,7 @@ export class SettingsView {
           ["auto", t("settings.speech.auto")],
           ["en", "English"],
           ["zh", "中文"],
-        ], (v) => this.save({ ...s, speech_language: v })),
+        ], (v) => this.change(() => ({ speech_language: v }))),
       ),
     );
   }
@@ -79,7 +79,7 @@ export class SettingsView {
         e.preventDefault();
         document.removeEventListener("keydown", onKey, true);
         this.recording = false;
-        void this.save({ ...s, hotkey: combo });
+        this.change(() => ({ hotkey: combo }));
       };
       document.addEventListener("keydown", onKey, true);
     });
@@ -93,9 +93,9 @@ export class SettingsView {
         { class: "row", "data-button": code },
         el("span", { class: "button-code" }, buttonName(code)),
         choice<ButtonAction>(`button-${code}`, action, ACTIONS.map((a) => [a, t(`settings.action.${a}` as Key)]), (v) =>
-          this.save({ ...s, buttons: { ...s.buttons, [code]: v } }),
+          this.change((now) => ({ buttons: { ...now.buttons, [code]: v } })),
         ),
-        el("button", { class: "ghost small", title: t("settings.removeButton"), onclick: () => this.save({ ...s, buttons: without(s.buttons, code) }) }, "✕"),
+        el("button", { class: "ghost small", title: t("settings.removeButton"), onclick: () => this.change((now) => ({ buttons: without(now.buttons, code) })) }, "✕"),
       ),
     );
     const add = el("button", { class: "ghost", id: "button-add" }, `+ ${t("settings.addButton")}`);
@@ -106,14 +106,22 @@ export class SettingsView {
         e.preventDefault();
         document.removeEventListener("mousedown", onPress, true);
         const code = x11Button(e.button);
-        void this.save({ ...s, buttons: { ...s.buttons, [code]: s.buttons[code] ?? "popup" } });
+        this.change((now) => ({ buttons: { ...now.buttons, [code]: now.buttons[code] ?? "popup" } }));
       };
       setTimeout(() => document.addEventListener("mousedown", onPress, true), 0);
     });
     return el("div", { class: "stack tight" }, ...rows, add);
   }
 
+  /** Saves a change made to the settings as they are now (not as they
+   * were when the control was drawn: two quick changes must both stay). */
+  private change(patch: (now: Settings) => Partial<Settings>): void {
+    if (this.settings) void this.save({ ...this.settings, ...patch(this.settings) });
+  }
+
   private async save(next: Settings): Promise<void> {
+    const previous = this.settings;
+    this.settings = next;
     try {
       this.settings = await this.backend.saveSettings(next);
       applySettings(this.settings);
@@ -121,6 +129,8 @@ export class SettingsView {
       this.saved.hidden = false;
       setTimeout(() => (this.saved.hidden = true), 1500);
     } catch (error) {
+      this.settings = previous;
+      this.render();
       this.form.append(errorBox(error));
     }
   }

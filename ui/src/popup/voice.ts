@@ -3,12 +3,12 @@
 // on release the question is asked in Ask mode.
 
 import type { Backend } from "../api/backend";
-import type { VoiceEvent } from "../api/types";
+import type { CommandError, VoiceEvent } from "../api/types";
 import { el, replace } from "../dom";
 import { t } from "../i18n";
 import { errorBox } from "./errors";
 
-type State = "idle" | "listening" | "transcribing" | "heard";
+type State = "idle" | "listening" | "transcribing" | "heard" | "nothing";
 
 export class VoiceView {
   readonly root: HTMLElement;
@@ -64,6 +64,7 @@ export class VoiceView {
       listening: t("voice.listening"),
       transcribing: t("voice.transcribing"),
       heard: t("voice.heard"),
+      nothing: t("voice.nothing"),
     };
     this.caption.textContent = captions[this.state];
     this.mic.setAttribute("aria-pressed", String(this.state === "listening"));
@@ -91,7 +92,7 @@ export class VoiceView {
     } catch (error) {
       this.state = "idle";
       this.render();
-      this.actions.append(errorBox(error));
+      this.actions.append(noMicrophone(error) ? errorBox({ message: t("voice.noMic", { message: messageOf(error) }) }) : errorBox(error));
     }
   }
 
@@ -120,6 +121,14 @@ export class VoiceView {
     } else if (event.event === "partial") {
       this.text = event.text;
       this.render();
+    } else if (event.event === "nothing") {
+      this.state = "nothing";
+      this.text = "";
+      this.render();
+    } else if (event.event === "failed") {
+      this.state = "idle";
+      this.render();
+      this.actions.append(errorBox({ message: event.message }));
     } else {
       this.text = event.text;
       this.state = "heard";
@@ -127,6 +136,18 @@ export class VoiceView {
       if (event.text.trim()) this.ask(event.text.trim());
     }
   }
+}
+
+/** Starting failed on the input device: none there (whisker-core's code
+ * `not_found`), or one that would not open (`io`). A missing speech model is
+ * `model`, shown as such. */
+function noMicrophone(error: unknown): boolean {
+  const code = (error as Partial<CommandError>)?.code;
+  return code === "not_found" || code === "io";
+}
+
+function messageOf(error: unknown): string {
+  return (error as Partial<CommandError>)?.message ?? String(error);
 }
 
 function micIcon(): SVGElement {
