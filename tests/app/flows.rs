@@ -1,195 +1,120 @@
 //! One app, started once (it is a single instance), walked through what a
-//! user does: add documents, watch indexing finish, ask and open a
-//! citation, switch modes, change settings, open the popup from the hotkey
-//! and from a mouse button.
+//! user does: add documents through the folder picker and watch indexing
+//! finish, ask and see a streamed cited answer, open a citation, switch
+//! modes, rewrite a paragraph, talk with the mouse's back button held,
+//! change a setting that persists, open the popup from the hotkey and the
+//! forward button; and a screenshot of every screen in light and dark,
+//! English and Chinese.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::json;
 
+use super::harness::{
+    Home, app_binary, choose, click, driver_url, invoke, screenshot, shown, xdotool,
+};
 use super::webdriver::Session;
 
-const DRIVER_PORT: u16 = 4445;
-
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace")
-        .to_path_buf()
-}
-
-fn app_binary() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| workspace().join("target"), PathBuf::from);
-    let app = target.join("debug").join("whisker-app");
-    assert!(
-        app.exists(),
-        "{} is missing: run `make app-build`",
-        app.display()
-    );
-    app
-}
-
-fn start_driver(home: &Path, data: &Path) -> Driver {
-    let child = Command::new("tauri-driver")
-        .args([
-            "--port",
-            &DRIVER_PORT.to_string(),
-            "--native-port",
-            &(DRIVER_PORT + 1).to_string(),
-        ])
-        .env("WHISKER_DATA_DIR", data)
-        .env("WHISKER_MODELS_DIR", workspace().join("models"))
-        .env("WHISKER_EXPORTS_DIR", home.join("exports"))
-        .env("WHISKER_POPUP_KEEP", "1")
-        .env("HOME", home)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("tauri-driver on PATH (cargo install tauri-driver --locked)");
-    std::thread::sleep(Duration::from_secs(2));
-    Driver(child)
-}
-
-fn screenshot(session: &Session, name: &str) {
-    let dir = workspace().join("target").join("app-screenshots");
-    std::fs::create_dir_all(&dir).expect("screenshot folder");
-    std::fs::write(dir.join(format!("{name}.png")), session.screenshot()).expect("screenshot");
-}
-
-fn xdotool(args: &[&str]) {
-    let status = Command::new("xdotool")
-        .args(args)
-        .status()
-        .expect("xdotool");
-    assert!(status.success(), "xdotool {args:?}");
-}
-
-fn eval_docs() -> PathBuf {
-    workspace()
-        .join("..")
-        .join("shared")
-        .join("eval")
-        .join("docs")
-}
-
-/// A data folder with short, greedy replies and a documents folder with a
-/// few samples (English and Chinese).
-fn prepare(home: &Path) -> (PathBuf, PathBuf) {
-    let data = home.join("data");
-    std::fs::create_dir_all(&data).expect("data folder");
-    std::fs::write(
-        data.join("config.toml"),
-        "[generation]\nmax_tokens = 40\ntemperature = 0.0\n",
-    )
-    .expect("config");
-    let docs = home.join("docs");
-    std::fs::create_dir_all(&docs).expect("docs folder");
-    let samples = workspace().join("samples");
-    for name in [
-        "meeting_notes.md",
-        "hardware_budget_2026.xlsx",
-        "whisker_product_review.pptx",
-        "团队周报_第47周.docx",
-    ] {
-        std::fs::copy(samples.join(name), docs.join(name)).expect("copy sample");
-    }
-    (data, docs)
-}
-
-fn click(s: &Session, css: &str) {
-    let element = s.find(css);
-    s.click(&element);
-}
-
-/// Sets a <select> the way a user's choice does (value, then `change`).
-fn choose(s: &Session, css: &str, value: &str) {
-    let script = "const e = document.querySelector(arguments[0]); e.value = arguments[1]; \
-                  e.dispatchEvent(new Event('change')); return true";
-    s.execute(script, json!([css, value]));
-}
-
-fn visible(s: &Session) -> bool {
-    s.execute(
-        "return document.visibilityState === 'visible' && document.hasFocus()",
-        json!([]),
-    ) == json!(true)
-}
+const MODES: [&str; 4] = ["ask", "write", "slides", "voice"];
+const SECTIONS: [&str; 3] = ["library", "models", "settings"];
 
 #[test]
 fn the_app_end_to_end() {
-    let home = tempfile::tempdir().expect("home");
-    let (data, docs) = prepare(home.path());
-    let _driver = start_driver(home.path(), &data);
-    let app = app_binary();
-    let s = Session::start(
-        &format!("http://127.0.0.1:{DRIVER_PORT}"),
-        &app.to_string_lossy(),
-    );
+    let root = tempfile::tempdir().expect("home");
+    let home = Home::prepare(root.path());
+    let _driver = home.start_driver();
+    let s = Session::start(&driver_url(), &app_binary().to_string_lossy());
 
-    // The main window, empty.
+    add_documents_with_the_folder_picker(&s, &home);
+    open_the_popup_with_the_hotkey(&s);
+    ask_and_open_a_citation(&s, &home);
+    the_popup_may_call_only_its_own_commands(&s);
+    rewrite_a_paragraph(&s);
+    talk_with_the_back_button_held(&s);
+    a_setting_persists(&s, &home);
+    every_screen_in_each_theme_and_language(&s);
+    esc_hides_and_the_forward_button_shows_the_popup(&s);
+}
+
+fn add_documents_with_the_folder_picker(s: &Session, home: &Home) {
     s.switch_to("index.html");
     s.find("#page-library");
-    screenshot(&s, "main-library-empty");
+    s.find("#index-idle");
+    screenshot(s, "main-library-empty-light-en");
 
-    // Add the documents through the folder picker (GTK's dialog, typed into).
-    click(&s, "#choose-folder");
-    std::thread::sleep(Duration::from_secs(2));
+    // Whether the progress bar of a running job is ever shown.
+    s.execute(
+        "window.sawProgress = false; \
+         new MutationObserver(() => { if (document.querySelector('#indexing .progress')) window.sawProgress = true; }) \
+           .observe(document.getElementById('indexing'), {subtree: true, childList: true}); \
+         return true",
+        json!([]),
+    );
+    // GTK's folder chooser: type the path into its location bar, choose it.
+    click(s, "#choose-folder");
+    xdotool(&[
+        "search",
+        "--sync",
+        "--onlyvisible",
+        "--name",
+        "Select Folder",
+    ]);
+    std::thread::sleep(Duration::from_millis(500));
     xdotool(&["key", "--clearmodifiers", "ctrl+l"]);
-    xdotool(&["type", "--delay", "20", &format!("{}/", docs.display())]);
+    xdotool(&[
+        "type",
+        "--delay",
+        "20",
+        &format!("{}/", home.docs.display()),
+    ]);
     std::thread::sleep(Duration::from_millis(500));
     xdotool(&["key", "Return"]);
     std::thread::sleep(Duration::from_millis(800));
     xdotool(&["key", "Return"]);
+
     s.wait_until(
-        "the documents are indexed and listed",
-        "return document.querySelectorAll('.doc:not(.failed)').length >= 3 && !!document.getElementById('index-idle')",
-        Duration::from_secs(600),
+        "the folder is watched and its documents are indexed and listed",
+        "return document.querySelectorAll('.doc:not(.failed)').length >= 4 \
+           && !!document.getElementById('index-idle') \
+           && document.getElementById('watched').textContent.includes('docs')",
+        Duration::from_secs(900),
     );
-    let watched = s.text(&s.find("#watched"));
-    assert!(
-        watched.contains(
-            &docs
-                .file_name()
-                .expect("name")
-                .to_string_lossy()
-                .to_string()
-        ),
-        "{watched}"
+    assert_eq!(
+        s.execute("return window.sawProgress", json!([])),
+        json!(true),
+        "indexing progress was shown"
     );
-    screenshot(&s, "main-library");
+    let stats = s.text(&s.find("#library-stats"));
+    assert!(stats.starts_with("4 documents"), "{stats}");
+    let listed = s.text(&s.find("#documents"));
+    assert!(listed.contains("meeting_notes.md"), "{listed}");
+    assert!(listed.contains("团队周报_第47周.docx"), "{listed}");
+}
 
-    click(&s, "#nav-models");
-    s.find("#models .model");
-    screenshot(&s, "main-models");
-    click(&s, "#nav-settings");
-    s.find("#setting-theme");
-    screenshot(&s, "main-settings");
-
-    // The popup from the hotkey (a synthetic key press on the X server).
-    xdotool(&["key", "--clearmodifiers", "ctrl+alt+space"]);
+fn open_the_popup_with_the_hotkey(s: &Session) {
     s.switch_to("popup.html");
+    assert!(!shown(s), "the popup starts hidden");
+    xdotool(&["key", "--clearmodifiers", "ctrl+alt+space"]);
     s.wait_until(
-        "the popup shows",
+        "the hotkey shows the popup",
         "return document.visibilityState === 'visible'",
-        Duration::from_secs(10),
+        Duration::from_secs(20),
     );
-    assert!(
-        visible(&s) || s.execute("return document.visibilityState", json!([])) == json!("visible")
-    );
+    s.find("#mode-ask");
+    let focused = s.execute("return document.activeElement.id", json!([]));
+    assert_eq!(focused, json!("ask-input"), "the question box has focus");
+}
 
-    // Ask: a streamed, cited answer; a source opens and shows its passage.
+fn ask_and_open_a_citation(s: &Session, home: &Home) {
+    // Every different text the answer shows while it streams.
+    s.execute(
+        "window.answerStates = new Set(); \
+         new MutationObserver(() => { const a = document.querySelector('.exchange .answer'); \
+           if (a) window.answerStates.add(a.textContent); }) \
+           .observe(document.querySelector('.conversation'), {subtree: true, childList: true, characterData: true}); \
+         return true",
+        json!([]),
+    );
     let input = s.find("#ask-input");
     s.type_text(
         &input,
@@ -197,63 +122,223 @@ fn the_app_end_to_end() {
     );
     s.wait_until(
         "an answer with sources",
-        "return !!document.querySelector('.exchange .sources .source') && document.getElementById('ask-stop').hidden",
-        Duration::from_secs(300),
+        "return !!document.querySelector('.exchange .sources .source') \
+           && document.getElementById('ask-stop').hidden",
+        Duration::from_secs(600),
     );
     let answer = s.text(&s.find(".exchange .answer"));
     assert!(!answer.trim().is_empty());
+    let states = s.execute("return window.answerStates.size", json!([]));
+    assert!(
+        states.as_u64().unwrap_or(0) >= 3,
+        "the answer was not streamed ({states} states): {answer}"
+    );
     let sources = s.text(&s.find(".exchange .sources"));
     assert!(sources.contains("meeting_notes.md"), "{sources}");
-    screenshot(&s, "popup-ask");
-    click(&s, ".exchange .sources .source");
+    screenshot(s, "popup-ask-light-en");
+
+    // The first source: its passage shows, and the file is opened there.
+    let chip = s.find(".exchange .sources .source");
+    let label = s.execute(
+        "return document.querySelector('.exchange .sources .source').title",
+        json!([]),
+    );
+    s.click(&chip);
     let passage = s.text(&s.find(".exchange .passage"));
     assert!(passage.len() > 20, "{passage}");
-    screenshot(&s, "popup-ask-passage");
+    let file = label
+        .as_str()
+        .unwrap_or_default()
+        .split(',')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    wait_for(|| home.opened().contains(&file), "the cited file is opened");
+    assert!(
+        home.opened().contains(&home.docs.display().to_string()),
+        "{}",
+        home.opened()
+    );
+    screenshot(s, "popup-ask-passage-light-en");
+}
 
-    // The other modes.
-    for mode in ["write", "slides", "voice"] {
-        click(&s, &format!("#tab-{mode}"));
-        s.find(&format!("#mode-{mode}"));
-        screenshot(&s, &format!("popup-{mode}"));
-    }
+/// Tauri's ACL (src-tauri/build.rs, capabilities/): the popup cannot call
+/// the main window's commands, nor plugin commands no capability grants.
+fn the_popup_may_call_only_its_own_commands(s: &Session) {
+    let denied = invoke(s, "library_remove", json!({"path": "/tmp"}));
+    assert!(
+        denied.as_ref().is_err_and(|e| e.contains("not allowed")),
+        "{denied:?}"
+    );
+    let denied = invoke(s, "plugin:dialog|open", json!({"options": {}}));
+    assert!(denied.is_err(), "{denied:?}");
+    let allowed = invoke(s, "settings_get", json!({}));
+    assert!(
+        allowed.as_ref().is_ok_and(|v| v.contains("hotkey")),
+        "{allowed:?}"
+    );
+}
 
-    // Dark theme and Chinese, from Settings, reach the popup too.
+fn rewrite_a_paragraph(s: &Session) {
+    click(s, "#tab-write");
+    let source = s.find("#write-source");
+    s.type_text(
+        &source,
+        "whisker answer question from you documents and it show the sources.",
+    );
+    click(s, "#write-run");
+    s.wait_until(
+        "a rewritten text",
+        "return document.getElementById('write-result').textContent.trim() !== '' \
+           && !document.getElementById('write-copy').disabled",
+        Duration::from_secs(600),
+    );
+    screenshot(s, "popup-write-light-en");
+    click(s, "#tab-slides");
+    let topic = s.find("#slides-topic");
+    s.type_text(&topic, "The AI mouse button");
+    screenshot(s, "popup-slides-light-en");
+}
+
+/// Mouse button 8 (back) is hold-to-talk: the popup listens in Voice mode
+/// (the test's voice is a WAV file played as if heard), shows the partial
+/// text, and on release asks what it heard.
+fn talk_with_the_back_button_held(s: &Session) {
+    click(s, "#tab-ask");
+    xdotool(&["mousedown", "8"]);
+    s.wait_until(
+        "the popup listens in Voice mode",
+        "return document.getElementById('voice-mic')?.getAttribute('aria-pressed') === 'true'",
+        Duration::from_secs(30),
+    );
+    s.wait_until(
+        "partial text while the button is held",
+        "return document.getElementById('voice-transcript').textContent.trim() !== ''",
+        Duration::from_secs(120),
+    );
+    screenshot(s, "popup-voice-listening-light-en");
+    // Hold on until the recording has been heard to its end.
+    wait_for(
+        || {
+            let heard = s.execute(
+                "return document.getElementById('voice-transcript').textContent",
+                json!([]),
+            );
+            heard
+                .as_str()
+                .unwrap_or_default()
+                .to_lowercase()
+                .contains("young")
+        },
+        "the whole sentence heard",
+    );
+    xdotool(&["mouseup", "8"]);
+    s.wait_until(
+        "the question heard is asked",
+        "return document.querySelectorAll('.exchange').length === 2 \
+           && document.getElementById('ask-stop').hidden",
+        Duration::from_secs(600),
+    );
+    let question = s.text(&s.find(".exchange:last-child .question"));
+    assert!(question.to_lowercase().contains("young man"), "{question}");
+}
+
+fn a_setting_persists(s: &Session, home: &Home) {
     s.switch_to("index.html");
-    choose(&s, "#setting-theme", "dark");
-    choose(&s, "#setting-language", "zh");
-    s.wait_until(
-        "the UI is in Chinese",
-        "return document.getElementById('nav-settings').textContent === '设置'",
-        Duration::from_secs(10),
+    click(s, "#nav-settings");
+    s.find("#setting-speech");
+    choose(s, "#setting-speech", "en");
+    wait_for(
+        || {
+            std::fs::read_to_string(home.data.join("app.toml"))
+                .is_ok_and(|t| t.contains("speech_language = \"en\""))
+        },
+        "the setting is saved in app.toml",
     );
-    screenshot(&s, "main-settings-dark-zh");
-    click(&s, "#nav-library");
-    s.find(".doc");
-    screenshot(&s, "main-library-dark-zh");
-    s.switch_to("popup.html");
+    s.execute("location.reload(); return true", json!([]));
+    click(s, "#nav-settings");
     s.wait_until(
-        "the popup is in Chinese",
-        "return document.getElementById('tab-ask').textContent === '问答'",
-        Duration::from_secs(10),
+        "the setting is still there after a reload",
+        "return document.getElementById('setting-speech')?.value === 'en'",
+        Duration::from_secs(20),
     );
-    for mode in ["ask", "write", "slides", "voice"] {
-        click(&s, &format!("#tab-{mode}"));
-        s.find(&format!("#mode-{mode}"));
-        screenshot(&s, &format!("popup-{mode}-dark-zh"));
-    }
+}
 
-    // Esc hides the popup; the forward mouse button (9, "open popup" by default) brings it back.
+/// Main window Library, Models, Settings and the popup in each mode, in
+/// light and dark, English and Chinese, set from Settings like a user does.
+fn every_screen_in_each_theme_and_language(s: &Session) {
+    for (theme, lang) in [
+        ("light", "en"),
+        ("dark", "en"),
+        ("light", "zh"),
+        ("dark", "zh"),
+    ] {
+        s.switch_to("index.html");
+        click(s, "#nav-settings");
+        s.find("#setting-theme");
+        choose(s, "#setting-theme", theme);
+        choose(s, "#setting-language", lang);
+        let settings = if lang == "zh" { "设置" } else { "Settings" };
+        s.wait_until(
+            "the language applies",
+            &format!("return document.getElementById('nav-settings').textContent === '{settings}'"),
+            Duration::from_secs(20),
+        );
+        for section in SECTIONS {
+            click(s, &format!("#nav-{section}"));
+            s.find(&format!("#page-{section}"));
+            if section == "models" {
+                s.find("#models .model");
+            }
+            if section == "library" {
+                s.find(".doc");
+            }
+            screenshot(s, &format!("main-{section}-{theme}-{lang}"));
+        }
+        s.switch_to("popup.html");
+        let ask = if lang == "zh" { "问答" } else { "Ask" };
+        s.wait_until(
+            "the popup follows the settings",
+            &format!(
+                "return document.getElementById('tab-ask').textContent === '{ask}' \
+                   && (document.documentElement.dataset.theme === '{theme}')"
+            ),
+            Duration::from_secs(20),
+        );
+        for mode in MODES {
+            click(s, &format!("#tab-{mode}"));
+            s.find(&format!("#mode-{mode}"));
+            screenshot(s, &format!("popup-{mode}-{theme}-{lang}"));
+        }
+    }
+}
+
+fn esc_hides_and_the_forward_button_shows_the_popup(s: &Session) {
+    s.switch_to("popup.html");
     let body = s.find("body");
     s.type_text(&body, "\u{E00C}");
     s.wait_until(
         "Esc hides the popup",
         "return document.visibilityState === 'hidden'",
-        Duration::from_secs(10),
+        Duration::from_secs(20),
     );
+    xdotool(&["mousemove", "400", "300"]);
     xdotool(&["click", "9"]);
     s.wait_until(
         "button 9 shows the popup",
         "return document.visibilityState === 'visible'",
-        Duration::from_secs(10),
+        Duration::from_secs(20),
     );
+    assert!(shown(s));
+}
+
+/// Polls `done` (a file, the page) every 200 ms for up to two minutes.
+fn wait_for(mut done: impl FnMut() -> bool, what: &str) {
+    for _ in 0..600 {
+        if done() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!("{what}: not after two minutes");
 }

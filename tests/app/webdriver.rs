@@ -15,6 +15,23 @@ pub struct Session {
 #[derive(Debug, Clone)]
 pub struct Element(String);
 
+/// Waits until the WebDriver server at `driver_url` answers.
+pub fn wait_for_driver(driver_url: &str, timeout: Duration) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(2)))
+        .build()
+        .into();
+    let started = Instant::now();
+    while agent.get(&format!("{driver_url}/status")).call().is_err() {
+        assert!(
+            started.elapsed() < timeout,
+            "tauri-driver did not answer at {driver_url} within {timeout:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 impl Session {
     /// Starts the app at `application` through the driver at `driver_url`.
     pub fn start(driver_url: &str, application: &str) -> Session {
@@ -112,6 +129,16 @@ impl Session {
         self.call(
             "POST",
             "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
+    }
+
+    /// Runs `script` with a callback as its last argument and returns what
+    /// it is called with (for promises: `invoke(...).then(done, done)`).
+    pub fn execute_async(&self, script: &str, args: Value) -> Value {
+        self.call(
+            "POST",
+            "/execute/async",
             Some(json!({"script": script, "args": args})),
         )
     }

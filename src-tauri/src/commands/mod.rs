@@ -7,6 +7,7 @@ pub mod library;
 pub mod models;
 pub mod settings;
 pub mod system;
+pub mod voice;
 pub mod windows;
 
 use crate::error::{CommandError, CommandResult};

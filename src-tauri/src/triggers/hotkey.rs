@@ -1,20 +1,82 @@
-//! The global hotkey, through tauri-plugin-global-shortcut. A hotkey another
-//! program holds cannot be registered: that is reported, never fatal.
+//! The global hotkey, through tauri-plugin-global-shortcut. A press toggles
+//! the popup; holding it talks (the popup listens in Voice mode until the
+//! hotkey is released). A hotkey another program holds cannot be
+//! registered: that is reported, never fatal.
+
+use std::sync::Mutex;
+use std::time::Duration;
 
 use tauri::AppHandle;
 use tauri_plugin_global_shortcut::{GlobalShortcutExt, Shortcut, ShortcutState};
+use whisker_core::settings::ButtonAction;
 
 use crate::error::{CommandError, CommandResult};
+use crate::state::lock;
 
-/// The plugin, calling [`super::toggle`] when any registered hotkey goes down.
+/// Held this long, the hotkey is a talk button.
+const HOLD: Duration = Duration::from_millis(400);
+
+/// The hotkey's state: which press it is, whether it is down, whether that
+/// press turned into talking.
+#[derive(Debug)]
+struct Held {
+    press: u64,
+    down: bool,
+    talking: bool,
+}
+
+static HELD: Mutex<Held> = Mutex::new(Held {
+    press: 0,
+    down: false,
+    talking: false,
+});
+
+/// The plugin: a press toggles the popup ([`super::toggle`]), a hold talks.
 pub fn plugin() -> tauri::plugin::TauriPlugin<tauri::Wry> {
     tauri_plugin_global_shortcut::Builder::new()
-        .with_handler(|app, _shortcut, event| {
-            if event.state() == ShortcutState::Pressed {
-                super::toggle(app);
-            }
+        .with_handler(|app, _shortcut, event| match event.state() {
+            ShortcutState::Pressed => pressed(app),
+            ShortcutState::Released => released(app),
         })
         .build()
+}
+
+fn pressed(app: &AppHandle) {
+    let press = {
+        let mut held = lock(&HELD);
+        held.press += 1;
+        held.down = true;
+        held.press
+    };
+    super::toggle(app);
+    let app = app.clone();
+    let spawned = std::thread::Builder::new()
+        .name("whisker-hotkey-hold".into())
+        .spawn(move || {
+            std::thread::sleep(HOLD);
+            let talk = {
+                let mut held = lock(&HELD);
+                held.talking = held.down && held.press == press;
+                held.talking
+            };
+            if talk {
+                super::fire(&app, ButtonAction::Talk, true);
+            }
+        });
+    if let Err(e) = spawned {
+        eprintln!("whisker-app: hotkey hold: {e}");
+    }
+}
+
+fn released(app: &AppHandle) {
+    let was_talking = {
+        let mut held = lock(&HELD);
+        held.down = false;
+        std::mem::take(&mut held.talking)
+    };
+    if was_talking {
+        super::fire(app, ButtonAction::Talk, false);
+    }
 }
 
 fn parse(hotkey: &str) -> CommandResult<Shortcut> {
