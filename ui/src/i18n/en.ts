@@ -64,7 +64,7 @@ export const en = {
   "voice.askIt": "Ask this",
   "voice.again": "Try again",
   "voice.nothing": "Nothing was heard. Hold the button and speak.",
-  "voice.noMic": "No microphone could be opened: {message}",
+  "voice.noMic": "No microphone could be opened.",
 
   "main.library": "Library",
   "main.models": "Models",

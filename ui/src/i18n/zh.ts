@@ -66,7 +66,7 @@ export const zh: Record<Key, string> = {
   "voice.askIt": "就问这个",
   "voice.again": "重新说",
   "voice.nothing": "没有听到声音。请按住按钮说话。",
-  "voice.noMic": "无法打开麦克风：{message}",
+  "voice.noMic": "无法打开麦克风。",
 
   "main.library": "资料库",
   "main.models": "模型",

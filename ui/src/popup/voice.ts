@@ -92,7 +92,7 @@ export class VoiceView {
     } catch (error) {
       this.state = "idle";
       this.render();
-      this.actions.append(noMicrophone(error) ? errorBox({ message: t("voice.noMic", { message: messageOf(error) }) }) : errorBox(error));
+      this.actions.append(noMicrophone(error) ? noMicrophoneBox(messageOf(error)) : errorBox(error));
     }
   }
 
@@ -144,6 +144,11 @@ export class VoiceView {
 function noMicrophone(error: unknown): boolean {
   const code = (error as Partial<CommandError>)?.code;
   return code === "not_found" || code === "io";
+}
+
+/** What failed, under a line that says what it means for the user. */
+function noMicrophoneBox(detail: string): HTMLElement {
+  return el("div", { class: "error", role: "alert" }, el("strong", {}, t("voice.noMic")), el("div", {}, detail));
 }
 
 function messageOf(error: unknown): string {
