@@ -123,7 +123,7 @@ impl Home {
             .env("WHISKER_OPENER", &self.opener)
             .env("WHISKER_VOICE_INPUT", voice_wav())
             .env("HOME", &self.root)
-            .env("LANG", "en_US.UTF-8")
+            .env("LANG", "C.UTF-8")
             .env("LANGUAGE", "en")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

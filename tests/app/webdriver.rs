@@ -59,17 +59,27 @@ impl Session {
         send(&self.agent, method, &format!("{}{path}", self.base), body)
     }
 
-    /// Switches to the window whose title or URL contains `needle`.
-    pub fn switch_to(&self, needle: &str) {
-        let handles = self.call("GET", "/window/handles", None);
-        for handle in handles.as_array().expect("handles") {
-            self.call("POST", "/window", Some(json!({"handle": handle})));
-            let url = self.call("GET", "/url", None);
-            if url.as_str().unwrap_or("").contains(needle) {
-                return;
+    /// Switches to the popup (`popup.html`) or, for any other `page`, the
+    /// main window (served as `/`), waiting up to 20 s for it to exist.
+    pub fn switch_to(&self, page: &str) {
+        let want_popup = page == "popup.html";
+        let started = Instant::now();
+        let mut seen = Vec::new();
+        while started.elapsed() < Duration::from_secs(20) {
+            let handles = self.call("GET", "/window/handles", None);
+            seen.clear();
+            for handle in handles.as_array().expect("handles") {
+                self.call("POST", "/window", Some(json!({"handle": handle})));
+                let url = self.call("GET", "/url", None);
+                let url = url.as_str().unwrap_or("").to_owned();
+                if url.contains("popup.html") == want_popup && url.starts_with("tauri:") {
+                    return;
+                }
+                seen.push(url);
             }
+            std::thread::sleep(Duration::from_millis(200));
         }
-        panic!("no window with '{needle}' in its URL");
+        panic!("no window for {page}; windows: {seen:?}");
     }
 
     pub fn find(&self, css: &str) -> Element {
