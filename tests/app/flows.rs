@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::harness::{
-    Home, app_binary, choose, click, driver_url, invoke, screenshot, shown, xdotool,
+    Home, app_binary, choose, click, driver_url, invoke, reload, screenshot, shown, xdotool,
 };
 use super::webdriver::Session;
 
@@ -52,7 +52,7 @@ fn add_documents_by_dropping_a_folder(s: &Session, home: &Home) {
     assert!(progress.contains("\"running\":true"), "{progress}");
     // The page as it opens while a job runs (a dropped folder is followed
     // the same way, by polling the indexer).
-    s.execute("location.reload(); return true", json!([]));
+    reload(s, "#page-library");
     s.wait_until(
         "the folder is watched and its documents are indexed and listed",
         "return document.querySelectorAll('.doc:not(.failed)').length >= 4 \
@@ -62,7 +62,11 @@ fn add_documents_by_dropping_a_folder(s: &Session, home: &Home) {
     );
     let stats = s.text(&s.find("#library-stats"));
     assert!(stats.starts_with("4 documents"), "{stats}");
-    let listed = s.text(&s.find("#documents"));
+    let listed = s.execute(
+        "return document.getElementById('documents').textContent",
+        json!([]),
+    );
+    let listed = listed.as_str().unwrap_or_default();
     assert!(listed.contains("meeting_notes.md"), "{listed}");
     assert!(listed.contains("团队周报_第47周.docx"), "{listed}");
 }
@@ -219,7 +223,7 @@ fn a_setting_persists(s: &Session, home: &Home) {
         },
         "the setting is saved in app.toml",
     );
-    s.execute("location.reload(); return true", json!([]));
+    reload(s, "#nav-settings");
     click(s, "#nav-settings");
     s.wait_until(
         "the setting is still there after a reload",

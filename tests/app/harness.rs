@@ -168,9 +168,30 @@ pub fn xdotool(args: &[&str]) {
     assert!(status.success(), "xdotool {args:?}");
 }
 
+/// Clicks the element `css` names once it exists. The views redraw their
+/// buttons when anything changes, so the element is looked up and clicked
+/// in one step in the page (a WebDriver element reference could go stale
+/// between the two).
 pub fn click(s: &Session, css: &str) {
-    let element = s.find(css);
-    s.click(&element);
+    s.find(css);
+    let clicked = s.execute(
+        "const e = document.querySelector(arguments[0]); if (!e) return false; e.click(); return true",
+        json!([css]),
+    );
+    assert_eq!(clicked, json!(true), "{css} is gone");
+}
+
+/// Reloads the current window and waits for the new page.
+pub fn reload(s: &Session, css: &str) {
+    s.execute(
+        "window.beforeReload = true; location.reload(); return true",
+        json!([]),
+    );
+    s.wait_until(
+        "the page reloads",
+        &format!("return !window.beforeReload && !!document.querySelector('{css}')"),
+        Duration::from_secs(30),
+    );
 }
 
 /// Sets a <select> the way a user's choice does (value, then `change`).
