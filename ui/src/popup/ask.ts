@@ -58,6 +58,8 @@ export class AskView {
     if (this.exchanges.length === 0) {
       replace(this.log, el("p", { class: "empty muted" }, t("ask.empty")));
     }
+    // Earlier answers keep their text; their labels follow the language.
+    for (const label of this.log.querySelectorAll(".sources > .faint")) label.textContent = t("ask.sources");
   }
 
   /** Starts over (a new conversation). */
