@@ -4,6 +4,7 @@ mod assist;
 mod cli;
 mod commands;
 mod eval;
+mod listen;
 mod models;
 mod progress;
 mod render;
