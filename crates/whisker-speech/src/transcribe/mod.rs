@@ -20,13 +20,16 @@
 //! characters (Whisper often writes Traditional). Silence gives no text:
 //! windows with no sound above -50 dBFS never reach the model, and a
 //! segment Whisper itself thinks is not speech (no-speech probability above
-//! 0.6 with low confidence, as in OpenAI's decoder) is dropped — that is
-//! what otherwise comes back as "Thank you." or "字幕by索兰娅".
+//! 0.6 with low confidence, as in OpenAI's decoder) is dropped, and so is
+//! one of Whisper's stock phrases ("Thank you for watching.",
+//! "字幕by索兰娅") when anything says it was not speech
+//! ([`hallucination`]).
 //!
 //! Built without the `whisper` feature, [`Transcriber::load`] fails with
 //! [`Error::Unavailable`]; audio decoding still works.
 
 mod ggml;
+pub mod hallucination;
 mod text;
 #[cfg(feature = "whisper")]
 mod whisper;
