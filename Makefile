@@ -127,8 +127,10 @@ models: build
 	@for role in $(MODEL_ROLES); do $(WHISKER) models fetch --role $$role || exit 1; done
 
 ## demo: index the bundled samples (Chinese and English, several formats), search them,
-## ask a question with citations, rewrite a paragraph and draft a slide deck
+## ask a question with citations (typed, then spoken), rewrite a paragraph and draft a slide deck
 DEMO_DECK := target/demo-deck.pptx
+# A spoken question (espeak-ng, see samples/README.md), asked with ask --audio.
+DEMO_QUESTION := samples/voice/spare_mouse_button_question.wav
 demo: build models
 	rm -rf $(DEMO_DATA)
 	$(WHISKER) --data-dir $(DEMO_DATA) add samples
@@ -142,6 +144,8 @@ demo: build models
 	$(WHISKER) --data-dir $(DEMO_DATA) add samples
 	@echo; echo "━━ whisker ask \"What happens when you hold the spare mouse button?\""
 	$(WHISKER) --data-dir $(DEMO_DATA) ask "What happens when you hold the spare mouse button?"
+	@echo; echo "━━ whisker ask --audio $(DEMO_QUESTION) (the same question, spoken)"
+	$(WHISKER) --data-dir $(DEMO_DATA) ask --audio $(DEMO_QUESTION)
 	@echo; echo "━━ whisker write --mode polish (a paragraph from stdin)"
 	echo "whisker answer question from you documents, it show the sources so you can checking them, and nothing leave you computer." \
 	  | $(WHISKER) --data-dir $(DEMO_DATA) write --mode polish
