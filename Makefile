@@ -46,8 +46,10 @@ BENCH_VENV := bench/.venv
 # The generation benchmark's peer: llama.cpp through llama-cpp-python, built
 # from source for this CPU (bench/requirements-llama.txt; ~10-20 min on 2 cores).
 LLAMA_VENV := bench/.venv-llama
+# The speech benchmark's peer: faster-whisper (CTranslate2 wheels, no build).
+ASR_VENV := bench/.venv-asr
 
-.PHONY: all deps bench-deps bench-venv bench-llama-venv pyenv-test whisper-assets pdfium build models demo test bench bench-generate clean
+.PHONY: all deps bench-deps bench-venv bench-llama-venv pyenv-test whisper-assets pdfium build models demo test bench bench-generate bench-asr bench-asr-venv clean
 
 all: build
 
@@ -174,6 +176,20 @@ bench-generate: deps bench-llama-venv
 	$(CARGO) build --workspace --release
 	target/release/whisker models fetch --role generate
 	bench/generate.sh
+
+## bench-asr-venv: bench/.venv-asr with faster-whisper (bench/requirements-asr.txt, wheels only)
+bench-asr-venv: $(ASR_VENV)/.installed
+$(ASR_VENV)/.installed: bench/requirements-asr.txt
+	python3 -m venv $(ASR_VENV)
+	$(ASR_VENV)/bin/pip install -q -r bench/requirements-asr.txt
+	$(ASR_VENV)/bin/python -c "import faster_whisper, ctranslate2; print('faster-whisper', faster_whisper.__version__, 'ctranslate2', ctranslate2.__version__)"
+	touch $@
+
+## bench-asr: speech recognition speed and WER/CER, Whisker vs faster-whisper on the same Whisper base (see bench/README.md)
+bench-asr: deps bench-asr-venv
+	$(CARGO) build --workspace --release
+	WHISKER_MODELS_DIR=models target/release/whisker models fetch --role speech
+	bench/asr.sh
 
 clean:
 	$(CARGO) clean
