@@ -62,3 +62,4 @@ pub use models::Models;
 pub use speech::{Speech, SpeechConfig};
 pub use whisker_index::{Fusion, Hit, Mode, Precision, SearchOptions, Stats};
 pub use whisker_ingest::{ChunkOptions, Limits, Location};
+pub use whisker_models::fix_thread_count;
