@@ -155,12 +155,16 @@ demo: build models
 	$(WHISKER) --data-dir $(DEMO_DATA) slides "the AI mouse button and push-to-talk" --slides 3 \
 	  --out $(DEMO_DECK) --md $(DEMO_DECK:.pptx=.md)
 
-## test: formatting, lints, every test, and benchmarks compile
+## test: formatting, lints, every test, and benchmarks compile. The benchmarks
+## are compiled with the dev profile: the same code, checked against the
+## dependencies the tests already built, instead of a second, optimised build of
+## the whole dependency tree (about 20 minutes on 2 cores). `make bench` builds
+## them optimised.
 test: build models pyenv-test whisper-assets
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace
-	$(CARGO) bench --workspace --no-run
+	$(CARGO) bench --workspace --no-run --profile dev
 
 ## bench: side-by-side benchmarks (see bench/README.md); results go in bench/RESULTS.md
 bench: bench-deps pdfium bench-venv bench-llama-venv
