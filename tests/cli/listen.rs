@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+use whisker_e2e::audio::{read_wav, write_wav};
 use whisker_e2e::{assert_no_panic, parse, str_of, whisker_cmd, whisker_json};
 
 fn eval_clip(name: &str) -> PathBuf {
@@ -19,42 +20,6 @@ fn eval_clip(name: &str) -> PathBuf {
         file.display()
     );
     file
-}
-
-/// Samples of a 16 kHz mono 16-bit WAV (the eval recordings' format).
-fn wav_samples(path: &Path) -> Vec<i16> {
-    let bytes = std::fs::read(path).unwrap();
-    let data = bytes
-        .windows(4)
-        .position(|w| w == b"data")
-        .expect("a data chunk")
-        + 8;
-    assert_eq!(&bytes[24..28], &16_000u32.to_le_bytes(), "16 kHz");
-    bytes[data..]
-        .chunks_exact(2)
-        .map(|b| i16::from_le_bytes([b[0], b[1]]))
-        .collect()
-}
-
-fn write_wav(path: &Path, samples: &[i16]) {
-    let data = (samples.len() * 2) as u32;
-    let mut out = Vec::with_capacity(44 + data as usize);
-    out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&(36 + data).to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    out.extend_from_slice(&16u32.to_le_bytes());
-    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    out.extend_from_slice(&1u16.to_le_bytes()); // mono
-    out.extend_from_slice(&16_000u32.to_le_bytes());
-    out.extend_from_slice(&32_000u32.to_le_bytes());
-    out.extend_from_slice(&2u16.to_le_bytes());
-    out.extend_from_slice(&16u16.to_le_bytes());
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&data.to_le_bytes());
-    for s in samples {
-        out.extend_from_slice(&s.to_le_bytes());
-    }
-    std::fs::write(path, out).unwrap();
 }
 
 fn words(text: &str) -> Vec<String> {
@@ -87,10 +52,10 @@ fn listen_ends_at_the_end_of_the_first_utterance() {
     // "He was not an ill-disposed young man", two seconds of silence, then
     // another sentence that listening must not wait for.
     let dir = tempfile::tempdir().unwrap();
-    let mut samples = wav_samples(&eval_clip("en_librivox_sense_and_sensibility_0880.wav"));
+    let mut samples = read_wav(&eval_clip("en_librivox_sense_and_sensibility_0880.wav"));
     let first_end = samples.len() as f64 / 16_000.0;
     samples.extend(std::iter::repeat_n(0, 32_000));
-    samples.extend(wav_samples(&eval_clip(
+    samples.extend(read_wav(&eval_clip(
         "en_librivox_sense_and_sensibility_0920.wav",
     )));
     let two = dir.path().join("two-sentences.wav");
