@@ -16,6 +16,7 @@
 use std::path::Path;
 use std::sync::Mutex;
 
+use whisker_core::eval::wer::{edit_distance, words};
 use whisker_core::speech::Language;
 use whisker_core::{Cancel, Event, Progress, Speech};
 use whisker_e2e::audio::{RATE, read_wav, write_sparse_flac};
@@ -40,30 +41,6 @@ impl Progress for Heard {
             self.0.lock().unwrap().push((*seconds, *total));
         }
     }
-}
-
-fn words(text: &str) -> Vec<String> {
-    text.to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-fn edit_distance(a: &[String], b: &[String]) -> usize {
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, x) in a.iter().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, y) in b.iter().enumerate() {
-            let next = (diagonal + usize::from(x != y))
-                .min(row[j] + 1)
-                .min(row[j + 1] + 1);
-            diagonal = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
 }
 
 /// Peak resident memory of this process, MB.

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+use whisker_core::eval::wer::{edit_distance, words};
 use whisker_e2e::audio::{read_wav, write_wav};
 use whisker_e2e::{assert_no_panic, parse, str_of, whisker_cmd, whisker_json};
 
@@ -20,31 +21,6 @@ fn eval_clip(name: &str) -> PathBuf {
         file.display()
     );
     file
-}
-
-fn words(text: &str) -> Vec<String> {
-    text.to_lowercase()
-        .replace('-', " ")
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-fn edit_distance(a: &[String], b: &[String]) -> usize {
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, x) in a.iter().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, y) in b.iter().enumerate() {
-            let next = (diagonal + usize::from(x != y))
-                .min(row[j] + 1)
-                .min(row[j + 1] + 1);
-            diagonal = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
 }
 
 #[test]
@@ -111,11 +87,7 @@ fn listen_prints_chinese_text_on_stdout() {
         .filter(|c| !c.is_ascii_punctuation() && !c.is_whitespace() && !"，。".contains(*c))
         .collect();
     let said: Vec<char> = "甚至出现交易几乎停滞的情况".chars().collect();
-    let (heard, said): (Vec<String>, Vec<String>) = (
-        text.iter().map(char::to_string).collect(),
-        said.iter().map(char::to_string).collect(),
-    );
-    assert!(edit_distance(&heard, &said) <= 2, "heard {heard:?}");
+    assert!(edit_distance(&text, &said) <= 2, "heard {text:?}");
 }
 
 #[test]
