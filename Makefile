@@ -54,6 +54,8 @@ BENCH_VENV := bench/.venv
 # The generation benchmark's peer: llama.cpp through llama-cpp-python, built
 # from source for this CPU (bench/requirements-llama.txt; ~10-20 min on 2 cores).
 LLAMA_VENV := bench/.venv-llama
+# The speech benchmark's peer: faster-whisper (CTranslate2 wheels, no build).
+ASR_VENV := bench/.venv-asr
 
 # tauri-driver: the WebDriver server that starts the app for its end-to-end test.
 TAURI_DRIVER_VERSION := 2.1.0
@@ -64,7 +66,7 @@ UI_DIST := ui/dist/index.html
 UI_SOURCES := $(shell find ui/src -type f 2>/dev/null) ui/index.html ui/popup.html \
 	ui/vite.config.ts ui/tsconfig.json ui/package.json
 
-.PHONY: all deps ui app-build app tauri-driver bench-deps bench-venv bench-llama-venv pyenv-test whisper-assets pdfium build models demo test bench bench-generate clean
+.PHONY: all deps ui app-build app tauri-driver bench-deps bench-venv bench-llama-venv pyenv-test whisper-assets pdfium build models demo test bench bench-generate bench-asr bench-asr-venv clean
 
 all: build
 
@@ -171,8 +173,10 @@ models: build
 	@for role in $(MODEL_ROLES); do $(WHISKER) models fetch --role $$role || exit 1; done
 
 ## demo: index the bundled samples (Chinese and English, several formats), search them,
-## ask a question with citations, rewrite a paragraph and draft a slide deck
+## ask a question with citations (typed, then spoken), rewrite a paragraph and draft a slide deck
 DEMO_DECK := target/demo-deck.pptx
+# A spoken question (espeak-ng, see samples/README.md), asked with ask --audio.
+DEMO_QUESTION := samples/voice/spare_mouse_button_question.wav
 demo: build models
 	rm -rf $(DEMO_DATA)
 	$(WHISKER) --data-dir $(DEMO_DATA) add samples
@@ -186,6 +190,8 @@ demo: build models
 	$(WHISKER) --data-dir $(DEMO_DATA) add samples
 	@echo; echo "━━ whisker ask \"What happens when you hold the spare mouse button?\""
 	$(WHISKER) --data-dir $(DEMO_DATA) ask "What happens when you hold the spare mouse button?"
+	@echo; echo "━━ whisker ask --audio $(DEMO_QUESTION) (the same question, spoken)"
+	$(WHISKER) --data-dir $(DEMO_DATA) ask --audio $(DEMO_QUESTION)
 	@echo; echo "━━ whisker write --mode polish (a paragraph from stdin)"
 	echo "whisker answer question from you documents, it show the sources so you can checking them, and nothing leave you computer." \
 	  | $(WHISKER) --data-dir $(DEMO_DATA) write --mode polish
@@ -195,14 +201,18 @@ demo: build models
 
 ## test: formatting, lints, the UI's unit tests, every test (the app's end to
 ## end in a real window on a virtual display, screenshots in
-## target/test-artifacts/screenshots), and benchmarks compile
+## target/test-artifacts/screenshots), and benchmarks compile. The benchmarks
+## are compiled with the dev profile: the same code, checked against the
+## dependencies the tests already built, instead of a second, optimised build of
+## the whole dependency tree (about 20 minutes on 2 cores). `make bench` builds
+## them optimised.
 test: build models pyenv-test whisper-assets tauri-driver
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	npm --prefix ui test
 	PATH="$(dir $(TAURI_DRIVER)):$$PATH" dbus-run-session -- xvfb-run -a -s "-screen 0 1600x1000x24" \
 	  $(CARGO) test --workspace
-	$(CARGO) bench --workspace --no-run
+	$(CARGO) bench --workspace --no-run --profile dev
 
 ## bench: side-by-side benchmarks (see bench/README.md); results go in bench/RESULTS.md
 bench: bench-deps pdfium bench-venv bench-llama-venv
@@ -218,6 +228,20 @@ bench-generate: deps bench-llama-venv
 	$(CARGO) build --workspace --release
 	target/release/whisker models fetch --role generate
 	bench/generate.sh
+
+## bench-asr-venv: bench/.venv-asr with faster-whisper (bench/requirements-asr.txt, wheels only)
+bench-asr-venv: $(ASR_VENV)/.installed
+$(ASR_VENV)/.installed: bench/requirements-asr.txt
+	python3 -m venv $(ASR_VENV)
+	$(ASR_VENV)/bin/pip install -q -r bench/requirements-asr.txt
+	$(ASR_VENV)/bin/python -c "import faster_whisper, ctranslate2; print('faster-whisper', faster_whisper.__version__, 'ctranslate2', ctranslate2.__version__)"
+	touch $@
+
+## bench-asr: speech recognition speed and WER/CER, Whisker vs faster-whisper on the same Whisper base (see bench/README.md)
+bench-asr: deps bench-asr-venv
+	$(CARGO) build --workspace --release
+	WHISKER_MODELS_DIR=models target/release/whisker models fetch --role speech
+	bench/asr.sh
 
 clean:
 	$(CARGO) clean

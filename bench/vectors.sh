@@ -24,6 +24,8 @@ THREADS=${THREADS:-2}
 OUT=${OUT:-$BENCH/out/vectors-$(date +%Y%m%d-%H%M%S)}
 BIN=$ROOT/target/release
 MODEL=all-minilm-l6-v2
+# A release build looks for models in its data dir: use the source tree's (make models).
+export WHISKER_MODELS_DIR=${WHISKER_MODELS_DIR:-$ROOT/models}
 
 log() { printf '[vectors %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -54,10 +56,16 @@ OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS RAYON_NUM_THREADS=$THREAD
 log "end to end: query embedded by $MODEL, then vector / hybrid search"
 python3 "$BENCH/gen_queries.py" --corpus "$Q_CORPUS" --out "$WORK/queries.txt" --n "$N_QUERIES" \
     --seed "$SEED" > /dev/null
-for mode in bm25 vector hybrid; do
-    "$BIN/whisker-bench-query" --data-dir "$WORK/data" --queries "$WORK/queries.txt" \
-        --k "$K" --repeat "$REPEAT" --mode "$mode" > "$OUT/query_$mode.json"
-    python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(sys.argv[2], {k: d[k] for k in ('p50_ms','p99_ms','mean_ms') if k in d})" \
-        "$OUT/query_$mode.json" "$mode"
+# The vectors' precision is a setting ([search] precision in the data dir's config.toml).
+for precision in f32 int8; do
+    printf '[search]\nprecision = "%s"\n' "$precision" > "$WORK/data/config.toml"
+    for mode in bm25 vector hybrid; do
+        [[ $mode == bm25 && $precision == int8 ]] && continue
+        "$BIN/whisker-bench-query" --data-dir "$WORK/data" --queries "$WORK/queries.txt" \
+            --k "$K" --repeat "$REPEAT" --mode "$mode" > "$OUT/query_${mode}_$precision.json"
+        python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(sys.argv[2], {k: d[k] for k in ('p50_ms','p99_ms','mean_ms') if k in d})" \
+            "$OUT/query_${mode}_$precision.json" "$mode $precision"
+    done
 done
+rm -f "$WORK/data/config.toml"
 log "records in $OUT"

@@ -10,7 +10,8 @@
 //! calls whisker-core directly and checks its decks with python-pptx and
 //! LibreOffice; `assistant` runs `ask`, `write` and `slides` with the real
 //! default chat model; `speech` runs `transcribe`, `ask --audio` and
-//! `eval asr` with the default whisper.cpp model.
+//! `eval asr` with the default whisper.cpp model; `listen` hears one
+//! utterance through the live session.
 
 // As in `#[test]` functions (clippy.toml): in this binary's helpers too, a
 // panic is the failure report.
@@ -28,6 +29,8 @@ mod eval_docs;
 mod eval_retrieval;
 #[path = "cli/incremental.rs"]
 mod incremental;
+#[path = "cli/listen.rs"]
+mod listen;
 #[path = "cli/models.rs"]
 mod models;
 #[path = "cli/regression.rs"]

@@ -44,6 +44,11 @@ struct QaLine {
 }
 
 fn main() -> ExitCode {
+    // SAFETY: the first thing the process does; no other thread exists yet.
+    #[allow(unsafe_code)]
+    unsafe {
+        whisker_models::fix_thread_count()
+    };
     match run(Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -17,7 +17,7 @@ pub struct AppState {
     /// The mouse buttons the button source watches (codes from the settings).
     pub buttons: crate::triggers::buttons::Watched,
     /// The push-to-talk session while someone holds the talk button.
-    pub voice: Mutex<Option<whisker_core::speech::live::Session>>,
+    pub voice: Mutex<Option<whisker_core::listen::Listening>>,
     requests: Mutex<HashMap<String, Cancel>>,
 }
 

@@ -241,3 +241,16 @@ fn eval_asr_meets_the_goals_and_prints_the_table() {
         assert!(table.contains(needle), "{needle} missing in:\n{table}");
     }
 }
+
+#[test]
+fn the_demo_question_is_heard_word_for_word() {
+    // samples/voice: the spoken question `make demo` asks (see samples/README.md).
+    let question = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../samples/voice/spare_mouse_button_question.wav");
+    let t = transcribe(&[question.to_str().unwrap()]);
+    assert_eq!(t["language"], "en");
+    assert_eq!(
+        words(str_of(&t, "text")),
+        "what happens when you hold the spare mouse button"
+    );
+}

@@ -1,5 +1,8 @@
 //! Helpers for the end-to-end tests: run the `whisker` binary, parse its
-//! JSON, wait for a condition, and clean up processes left running.
+//! JSON, wait for a condition, and clean up processes left running;
+//! [`audio`] makes test recordings.
+
+pub mod audio;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

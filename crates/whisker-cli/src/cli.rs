@@ -116,6 +116,17 @@ pub enum Command {
         #[arg(long, value_enum)]
         lang: Option<SpeechLangArg>,
     },
+    /// Speech to text from the microphone: one utterance, until you stop
+    /// speaking or press Enter. What is heard so far shows on stderr (on a
+    /// terminal); the text goes to stdout.
+    Listen {
+        /// Language spoken (default: [speech] language, else auto-detect).
+        #[arg(long, value_enum)]
+        lang: Option<SpeechLangArg>,
+        /// Hear this recording as if the microphone did (tests, no sound card).
+        #[arg(long, value_name = "FILE", hide = true)]
+        from_file: Option<PathBuf>,
+    },
     /// Measure quality on a benchmark set, printed as a table.
     #[command(subcommand)]
     Eval(EvalCommand),

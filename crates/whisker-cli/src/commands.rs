@@ -93,6 +93,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let speech = Speech::open(&data_dir)?;
             speech::transcribe(&speech, &file, lang.map(Into::into), json)
         }
+        Command::Listen { lang, from_file } => {
+            let speech = Speech::open(&data_dir)?;
+            crate::listen::listen(&speech, from_file, lang.map(Into::into), json)
+        }
         Command::Write {
             mode,
             text,

@@ -4,6 +4,7 @@ mod assist;
 mod cli;
 mod commands;
 mod eval;
+mod listen;
 mod models;
 mod progress;
 mod render;
@@ -14,6 +15,11 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // SAFETY: the first thing the process does; no other thread exists yet.
+    #[allow(unsafe_code)]
+    unsafe {
+        whisker_core::fix_thread_count()
+    };
     let cli = cli::Cli::parse();
     let json = cli.json;
     match commands::run(cli) {

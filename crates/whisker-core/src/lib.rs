@@ -12,7 +12,8 @@
 //! models to whisper.cpp's format (`whisker-speech` does that).
 //!
 //! [`Speech`] turns audio files (or 16 kHz samples) into text with the
-//! configured whisper.cpp model (`whisker-speech` does the work).
+//! configured whisper.cpp model (`whisker-speech` does the work);
+//! [`Speech::listen`] hears one utterance from the microphone ([`listen`]).
 //!
 //! [`slides`] reads a model's JSON outline into a deck and exports it as
 //! PowerPoint or Marp Markdown.
@@ -40,6 +41,7 @@ pub mod eval;
 mod events;
 mod generation;
 mod library;
+pub mod listen;
 pub mod models;
 pub mod paths;
 pub mod settings;
@@ -60,3 +62,4 @@ pub use models::Models;
 pub use speech::{Speech, SpeechConfig};
 pub use whisker_index::{Fusion, Hit, Mode, Precision, SearchOptions, Stats};
 pub use whisker_ingest::{ChunkOptions, Limits, Location};
+pub use whisker_models::fix_thread_count;

@@ -13,9 +13,6 @@ use serde::{Deserialize, Serialize};
 use whisker_models::installed;
 use whisker_models::manifest::{Manifest, Model, Role};
 use whisker_speech::Transcriber;
-/// Live input: microphone and file sources, push-to-talk sessions, their events.
-pub use whisker_speech::live;
-use whisker_speech::live::{AudioSource, Recognizer, Session, SessionConfig};
 use whisker_speech::transcribe::{Done, Options};
 pub use whisker_speech::{Language, Segment, Transcript};
 
@@ -117,29 +114,6 @@ impl Speech {
         Ok(self.get()?.transcribe_samples(samples, &options)?)
     }
 
-    /// Listens to `source` in a live session (push-to-talk or until silence,
-    /// as `config` says) recognised by this model, which is loaded first: a
-    /// missing model is an error before anything is captured. Levels,
-    /// partial and final text go to `on_event`; see [`live::Session`].
-    pub fn listen(
-        &self,
-        source: impl AudioSource + 'static,
-        language: Option<Language>,
-        config: SessionConfig,
-        on_event: impl Fn(live::Event) + Send + Sync + 'static,
-    ) -> Result<Session> {
-        let recognizer = SharedRecognizer {
-            options: self.options(language)?,
-            transcriber: self.get()?,
-        };
-        Ok(Session::start(
-            source,
-            Arc::new(recognizer),
-            config,
-            on_event,
-        )?)
-    }
-
     /// Options from the config, with `language` on top.
     pub fn options(&self, language: Option<Language>) -> Result<Options> {
         let language = match language {
@@ -202,22 +176,6 @@ impl Speech {
             .find(|f| f.name.ends_with(".bin"))
             .ok_or_else(|| Error::Invalid(format!("'{}' lists no .bin file", model.id)))?;
         Ok(dir.join(&file.name))
-    }
-}
-
-/// The loaded model as a live session's recogniser (it stays loaded after).
-#[derive(Debug)]
-struct SharedRecognizer {
-    transcriber: Arc<Transcriber>,
-    options: Options,
-}
-
-impl Recognizer for SharedRecognizer {
-    fn recognize(&self, samples_16k: &[f32]) -> whisker_speech::Result<String> {
-        Ok(self
-            .transcriber
-            .transcribe_samples(samples_16k, &self.options)?
-            .text)
     }
 }
 

@@ -43,9 +43,11 @@ pub mod import;
 pub mod installed;
 pub mod manifest;
 mod observe;
+mod threads;
 
 pub use error::{Error, Result};
 pub use hash::sha256_file;
 pub use installed::Store;
 pub use manifest::{Manifest, Model, Role};
 pub use observe::{Observer, Quiet};
+pub use threads::fix_thread_count;

@@ -308,6 +308,59 @@ fn silence_gives_no_text() {
     assert_eq!(t.text, "", "{:?}", t.segments);
 }
 
+/// Ten seconds of noise at `db` dBFS: white, or low-passed (one-pole,
+/// coefficient `smooth`) like a fan or a distant road.
+fn noise(db: f32, smooth: f32, seed: u32) -> Vec<f32> {
+    let mut state = seed;
+    let mut y = 0.0f32;
+    let raw: Vec<f32> = (0..10 * 16_000)
+        .map(|_| {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let x = (state >> 8) as f32 / (1u32 << 24) as f32 * 2.0 - 1.0;
+            y = smooth * y + (1.0 - smooth) * x;
+            y
+        })
+        .collect();
+    let rms = (raw.iter().map(|v| v * v).sum::<f32>() / raw.len() as f32).sqrt();
+    let gain = 10f32.powf(db / 20.0) / rms;
+    raw.iter().map(|v| v * gain).collect()
+}
+
+#[test]
+fn noise_that_whisper_calls_thank_you_gives_no_text() {
+    // Without the stock-phrase filter, base writes "Thank you." (English),
+    // "ご視聴ありがとうございました" (auto) and echoes the Chinese prompt
+    // ("用简体中文, 用简体中文") for these; all are above the -50 dBFS gate.
+    let cases = [
+        ("near-silent hiss, en", noise(-48.0, 0.0, 7), Language::En),
+        ("fan noise, en", noise(-40.0, 0.95, 7), Language::En),
+        ("fan noise, auto", noise(-40.0, 0.95, 7), Language::Auto),
+        ("hiss, zh", noise(-40.0, 0.0, 7), Language::Zh),
+    ];
+    for (name, samples, language) in cases {
+        let options = Options {
+            language,
+            ..Options::default()
+        };
+        let t = whisper().transcribe_samples(&samples, &options).unwrap();
+        assert_eq!(t.text, "", "{name}: {:?}", t.segments);
+    }
+}
+
+#[test]
+fn a_stock_phrase_really_spoken_is_kept() {
+    let cancel = Default::default();
+    let t = whisper()
+        .transcribe_file(
+            &fixture("thank_you_for_watching.wav"),
+            &english(),
+            &mut |_| {},
+            &cancel,
+        )
+        .unwrap();
+    assert_eq!(words(&t.text), ["thank", "you", "for", "watching"]);
+}
+
 #[test]
 fn samples_in_memory_give_what_the_file_gives() {
     let samples = original();

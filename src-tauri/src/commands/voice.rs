@@ -1,9 +1,9 @@
-//! Voice: push-to-talk. `voice_start` loads the speech model, opens the
-//! microphone and streams the input level and partial text over a channel;
-//! `voice_stop` (the button is released) ends capturing and the final text
-//! follows; `voice_cancel` drops everything. With `WHISKER_VOICE_INPUT` set
-//! to a WAV file, that file is heard instead of the microphone, in real
-//! time (how the end-to-end test speaks).
+//! Voice: push-to-talk over [`whisker_core::listen`]. `voice_start` loads
+//! the speech model, opens the microphone and streams the input level and
+//! partial text over a channel; `voice_stop` (the button is released) ends
+//! capturing and the final text follows; `voice_cancel` drops everything.
+//! With `WHISKER_VOICE_INPUT` set to an audio file, that file is heard
+//! instead of the microphone, in real time (how the end-to-end test speaks).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -11,9 +11,9 @@ use std::sync::Arc;
 use serde::Serialize;
 use tauri::State;
 use tauri::ipc::Channel;
+use whisker_core::listen::{Input, ListenOptions, Listening, LiveEvent};
 use whisker_core::settings::SpeechLanguage;
 use whisker_core::speech::Language;
-use whisker_core::speech::live::{self, FileSource, MicSource, Pace, Session, SessionConfig, Tail};
 
 use super::blocking;
 use crate::error::CommandResult;
@@ -21,7 +21,7 @@ use crate::state::{AppState, lock};
 
 type AppStateRef<'a> = State<'a, Arc<AppState>>;
 
-/// Environment variable naming a WAV file to hear instead of the microphone.
+/// Environment variable naming an audio file to hear instead of the microphone.
 pub const VOICE_INPUT_ENV: &str = "WHISKER_VOICE_INPUT";
 
 /// What the Voice mode is told while a session runs (ui/src/api/types.ts).
@@ -58,23 +58,20 @@ pub async fn voice_start(state: AppStateRef<'_>, events: Channel<VoiceEvent>) ->
             SpeechLanguage::Zh => Some(Language::Zh),
             SpeechLanguage::En => Some(Language::En),
         };
-        let speech = state.assistant.speech();
-        let config = SessionConfig::default();
-        let sink = move |event| forward(&events, event);
-        let session = match std::env::var_os(VOICE_INPUT_ENV).map(PathBuf::from) {
-            Some(wav) => {
-                let source = FileSource::open_wav(&wav)
-                    .map_err(whisker_core::Error::from)?
-                    .pace(Pace::RealTime { speed: 1.0 })
-                    .tail(Tail::Silence);
-                speech.listen(source, language, config, sink)?
-            }
-            None => {
-                let source = MicSource::open().map_err(whisker_core::Error::from)?;
-                speech.listen(source, language, config, sink)?
-            }
+        let input = std::env::var_os(VOICE_INPUT_ENV).map_or(Input::Microphone, |file| {
+            Input::Recording(PathBuf::from(file))
+        });
+        let options = ListenOptions {
+            language,
+            partials: true,
+            push_to_talk: true,
+            real_time: true,
         };
-        *slot = Some(session);
+        let listening = state
+            .assistant
+            .speech()
+            .listen(&input, options, move |event| forward(&events, event))?;
+        *slot = Some(listening);
         Ok(())
     })
     .await
@@ -100,7 +97,7 @@ pub async fn voice_stop(state: AppStateRef<'_>) -> CommandResult<()> {
 pub async fn voice_cancel(state: AppStateRef<'_>) -> CommandResult<()> {
     let state = Arc::clone(&state);
     blocking(move || {
-        let session: Option<Session> = lock(&state.voice).take();
+        let session: Option<Listening> = lock(&state.voice).take();
         if let Some(session) = session {
             session.cancel();
         }
@@ -109,16 +106,16 @@ pub async fn voice_cancel(state: AppStateRef<'_>) -> CommandResult<()> {
     .await
 }
 
-fn forward(events: &Channel<VoiceEvent>, event: live::Event) {
+fn forward(events: &Channel<VoiceEvent>, event: LiveEvent) {
     let message = match event {
-        live::Event::Level(value) => VoiceEvent::Level { value },
-        live::Event::Partial { text, .. } => VoiceEvent::Partial { text },
-        live::Event::Final(utterance) => VoiceEvent::Final {
+        LiveEvent::Level(value) => VoiceEvent::Level { value },
+        LiveEvent::Partial { text, .. } => VoiceEvent::Partial { text },
+        LiveEvent::Final(utterance) => VoiceEvent::Final {
             text: utterance.text.trim().to_owned(),
         },
-        live::Event::NoSpeech(_) => VoiceEvent::Nothing,
-        live::Event::Failed(message) => VoiceEvent::Failed { message },
-        live::Event::SpeechStarted(_) | live::Event::SpeechEnded(_) | live::Event::Cancelled => {
+        LiveEvent::NoSpeech(_) => VoiceEvent::Nothing,
+        LiveEvent::Failed(message) => VoiceEvent::Failed { message },
+        LiveEvent::SpeechStarted(_) | LiveEvent::SpeechEnded(_) | LiveEvent::Cancelled => {
             return;
         }
     };

@@ -247,6 +247,13 @@ fn check_vocabulary(vocabulary: &Vocabulary, hp: &Hparams) -> Result<()> {
 }
 
 /// A writer that hashes what goes through it.
+///
+/// `whisker_models::hash::HashingWriter` is the same twenty lines, kept
+/// twice on purpose: whisker-models may not depend on speech code (it is
+/// the fetcher the converter plugs into), and depending on whisker-models
+/// from here would pull candle, tokenizers and an HTTP client into every
+/// build of this crate, audio-only ones included. A crate of its own for
+/// twenty lines is not worth it either.
 struct HashingWriter<W> {
     inner: W,
     hasher: Sha256,

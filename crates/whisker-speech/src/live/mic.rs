@@ -190,7 +190,9 @@ mod device {
     fn device_error(name: &str, what: &str, e: cpal::Error) -> Error {
         let message = format!("{name} {what}: {e}");
         if e.kind() == cpal::ErrorKind::DeviceNotAvailable {
-            Error::NoMicrophone(message)
+            Error::NoMicrophone(format!(
+                "{message}; connect a microphone or check the sound settings"
+            ))
         } else {
             Error::Microphone(message)
         }

@@ -18,15 +18,19 @@
 //! keeps it for the rest of the file; the detected code is reported. Chinese
 //! is decoded after a Simplified-Chinese prompt and converted to Simplified
 //! characters (Whisper often writes Traditional). Silence gives no text:
-//! windows with no sound above -50 dBFS never reach the model, and a
+//! windows with no sound above -50 dBFS never reach the model (and of the
+//! others only the sound and half a second around it does), and a
 //! segment Whisper itself thinks is not speech (no-speech probability above
-//! 0.6 with low confidence, as in OpenAI's decoder) is dropped — that is
-//! what otherwise comes back as "Thank you." or "字幕by索兰娅".
+//! 0.6 with low confidence, as in OpenAI's decoder) is dropped, and so is
+//! one of Whisper's stock phrases ("Thank you for watching.",
+//! "字幕by索兰娅") when anything says it was not speech
+//! ([`hallucination`]).
 //!
 //! Built without the `whisper` feature, [`Transcriber::load`] fails with
 //! [`Error::Unavailable`]; audio decoding still works.
 
 mod ggml;
+pub mod hallucination;
 mod text;
 #[cfg(feature = "whisper")]
 mod whisper;
@@ -262,14 +266,15 @@ impl Session<'_> {
         let offset = self.seconds();
         self.samples += window.len() as u64;
         let before = self.segments.len();
-        if has_sound(window) {
+        if let Some(sound) = sound_range(window) {
+            let offset = offset + sound.start as f64 / f64::from(SAMPLE_RATE);
             #[cfg(feature = "whisper")]
             {
-                let new = self.inner.transcribe(window, offset)?;
+                let new = self.inner.transcribe(&window[sound], offset)?;
                 self.segments.extend(new);
             }
             #[cfg(not(feature = "whisper"))]
-            let _ = offset;
+            let _ = (offset, sound);
         }
         Ok(&self.segments[before..])
     }
@@ -315,6 +320,24 @@ const FRAME: usize = SAMPLE_RATE as usize / 50;
 /// Whether any 20 ms frame is louder than [`SILENCE_RMS`].
 pub fn has_sound(samples: &[f32]) -> bool {
     samples.chunks(FRAME).any(|f| rms(f) > SILENCE_RMS)
+}
+
+/// Silence kept around the sound of a window (onsets and tails quieter
+/// than the -50 dBFS gate are never this long).
+const SOUND_PAD: usize = SAMPLE_RATE as usize / 2;
+
+/// The part of `window` from half a second before its first frame louder
+/// than [`SILENCE_RMS`] to half a second after its last, or `None` if no
+/// frame is. Whisper is given only that: it is faster, and Whisper dates
+/// speech that follows a long silence seconds too early (its segment opens
+/// in the silence).
+pub fn sound_range(window: &[f32]) -> Option<std::ops::Range<usize>> {
+    let loud = |f: &&[f32]| rms(f) > SILENCE_RMS;
+    let first = window.chunks(FRAME).position(|f| loud(&f))?;
+    let last = window.chunks(FRAME).rposition(|f| loud(&f))?;
+    let start = (first * FRAME).saturating_sub(SOUND_PAD);
+    let end = ((last + 1) * FRAME + SOUND_PAD).min(window.len());
+    Some(start..end)
 }
 
 fn rms(frame: &[f32]) -> f32 {
@@ -383,6 +406,21 @@ mod tests {
         let mut tone = vec![0.0; 16_000];
         tone[8_000..8_400].iter_mut().for_each(|s| *s = 0.1);
         assert!(has_sound(&tone));
+    }
+
+    #[test]
+    fn whisper_hears_the_sound_and_half_a_second_around_it() {
+        let mut w = vec![0.0; 60 * 16_000];
+        w[40 * 16_000..41 * 16_000]
+            .iter_mut()
+            .for_each(|s| *s = 0.1);
+        assert_eq!(
+            sound_range(&w),
+            Some(39 * 16_000 + 8_000..41 * 16_000 + 8_000)
+        );
+        w[100] = 0.5;
+        assert_eq!(sound_range(&w).map(|r| r.start), Some(0));
+        assert_eq!(sound_range(&[0.0; 16_000]), None);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use whisper_rs::{
     WhisperState,
 };
 
+use super::hallucination::{Evidence, is_stock_phrase, levels};
 use super::text::{clean, is_chinese};
 use super::{CancelFlag, Language, Options, Segment};
 use crate::audio::SAMPLE_RATE;
@@ -123,12 +124,15 @@ impl Run<'_> {
             .state
             .as_iter()
             .filter(|s| is_speech(s, eot))
-            .map(|s| Segment {
-                start: at(s.start_timestamp()),
-                end: at(s.end_timestamp()),
-                text: clean(&s.to_str_lossy().unwrap_or_default(), &self.language),
+            .filter_map(|s| {
+                let text = clean(&s.to_str_lossy().unwrap_or_default(), &self.language);
+                let made_up = is_stock_phrase(&text) && evidence(&s, eot, window).against_speech();
+                (!text.is_empty() && !made_up).then(|| Segment {
+                    start: at(s.start_timestamp()),
+                    end: at(s.end_timestamp()),
+                    text,
+                })
             })
-            .filter(|s| !s.text.is_empty())
             .collect();
         Ok(segments)
     }
@@ -153,13 +157,34 @@ fn is_speech(segment: &WhisperSegment<'_>, eot: i32) -> bool {
     if segment.no_speech_probability() <= NO_SPEECH_PROB {
         return true;
     }
+    mean_logprob(segment, eot).is_some_and(|lp| lp >= LOW_LOGPROB)
+}
+
+/// The mean log-probability of the segment's text tokens.
+fn mean_logprob(segment: &WhisperSegment<'_>, eot: i32) -> Option<f32> {
     let logprobs: Vec<f32> = (0..segment.n_tokens())
         .filter_map(|i| segment.get_token(i))
         .filter(|t| t.token_id() < eot)
         .map(|t| t.token_probability().max(1e-9).ln())
         .collect();
-    if logprobs.is_empty() {
-        return false;
+    (!logprobs.is_empty()).then(|| logprobs.iter().sum::<f32>() / logprobs.len() as f32)
+}
+
+/// What says whether a segment was speech: Whisper's confidence, and the
+/// loudness of the audio under it (its timestamps widened by a quarter
+/// second, as they are often that far off) against its window's floor.
+fn evidence(segment: &WhisperSegment<'_>, eot: i32, window: &[f32]) -> Evidence {
+    let sample = |centiseconds: i64| {
+        let at = centiseconds.max(0) as usize * (SAMPLE_RATE as usize / 100);
+        at.min(window.len())
+    };
+    let from = sample(segment.start_timestamp() - 25);
+    let to = sample(segment.end_timestamp() + 25).max(from);
+    let (level_db, floor_db) = levels(window, &window[from..to]);
+    Evidence {
+        no_speech: segment.no_speech_probability(),
+        avg_logprob: mean_logprob(segment, eot).unwrap_or(f32::NEG_INFINITY),
+        level_db,
+        floor_db,
     }
-    logprobs.iter().sum::<f32>() / logprobs.len() as f32 >= LOW_LOGPROB
 }
