@@ -153,11 +153,22 @@ impl Session {
         )
     }
 
-    /// Waits until `script` returns true.
+    /// Waits until `script` returns true. An error counts as "not yet": the
+    /// page may be unloading (a reload) when the script is sent; the last
+    /// error is shown if the wait runs out.
     pub fn wait_until(&self, what: &str, script: &str, timeout: Duration) {
         let started = Instant::now();
-        while self.execute(script, json!([])) != Value::Bool(true) {
-            assert!(started.elapsed() < timeout, "{what}: not after {timeout:?}");
+        let url = format!("{}/execute/sync", self.base);
+        loop {
+            let body = json!({"script": script, "args": []});
+            let value = send_raw(&self.agent, "POST", &url, Some(body));
+            if value == Value::Bool(true) {
+                return;
+            }
+            assert!(
+                started.elapsed() < timeout,
+                "{what}: not after {timeout:?} (last reply {value})"
+            );
             std::thread::sleep(Duration::from_millis(200));
         }
     }
