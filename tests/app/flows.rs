@@ -30,6 +30,7 @@ fn the_app_end_to_end() {
     ask_and_open_a_citation(&s, &home);
     the_popup_may_call_only_its_own_commands(&s);
     rewrite_a_paragraph(&s);
+    draft_edit_and_export_a_deck(&s, &home);
     talk_with_the_back_button_held(&s);
     a_setting_persists(&s, &home);
     every_screen_in_each_theme_and_language(&s);
@@ -174,10 +175,81 @@ fn rewrite_a_paragraph(s: &Session) {
         Duration::from_secs(600),
     );
     screenshot(s, "popup-write-light-en");
+}
+
+/// Slides: a topic, an outline drafted from the library, one title edited
+/// in the outline, the deck exported as PPTX (with the edit in it) and
+/// opened.
+fn draft_edit_and_export_a_deck(s: &Session, home: &Home) {
     click(s, "#tab-slides");
     let topic = s.find("#slides-topic");
     s.type_text(&topic, "The AI mouse button");
     screenshot(s, "popup-slides-light-en");
+    s.execute(
+        "document.getElementById('slides-count').value = '3'; return true",
+        json!([]),
+    );
+    click(s, "#slides-draft");
+    s.wait_until(
+        "an outline to edit",
+        "return document.querySelectorAll('#slides-outline .slide-card').length >= 2 \
+           && document.querySelector('#mode-slides .status').hidden",
+        Duration::from_secs(600),
+    );
+    let edited = "Why a mouse button";
+    let typed = s.execute(
+        "const t = document.querySelector('#slides-outline .slide-card .slide-title'); \
+         t.value = arguments[0]; t.dispatchEvent(new Event('input')); return t.value",
+        json!([edited]),
+    );
+    assert_eq!(typed, json!(edited));
+    screenshot(s, "popup-slides-outline-light-en");
+
+    click(s, "#export-pptx");
+    s.wait_until(
+        "the deck is exported",
+        "return document.getElementById('slides-exported').textContent.includes('.pptx')",
+        Duration::from_secs(60),
+    );
+    let exports = home.root.join("exports");
+    let deck = std::fs::read_dir(&exports)
+        .expect("the exports folder")
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .find(|path| path.extension().is_some_and(|x| x == "pptx"))
+        .expect("a .pptx in the exports folder");
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&deck).expect("open the deck"))
+        .expect("the deck is a zip (OOXML)");
+    let slides: Vec<String> = (0..zip.len())
+        .filter_map(|i| {
+            let mut file = zip.by_index(i).ok()?;
+            let name = file.name().ok()?.into_owned();
+            if !(name.starts_with("ppt/slides/slide") && name.ends_with(".xml")) {
+                return None;
+            }
+            let mut xml = String::new();
+            std::io::Read::read_to_string(&mut file, &mut xml).ok()?;
+            Some(xml)
+        })
+        .collect();
+    assert!(
+        slides.len() >= 3,
+        "title slide and content slides: {}",
+        slides.len()
+    );
+    assert!(
+        slides.iter().any(|xml| xml.contains(edited)),
+        "the edited title is in the deck"
+    );
+    screenshot(s, "popup-slides-exported-light-en");
+    s.execute(
+        "document.querySelector('#slides-exported button').click(); return true",
+        json!([]),
+    );
+    let name = deck.display().to_string();
+    wait_for(
+        || home.opened().contains(&name),
+        "the exported deck is opened",
+    );
 }
 
 /// Mouse button 8 (back) is hold-to-talk: the popup listens in Voice mode

@@ -165,10 +165,13 @@ impl Session {
             if value == Value::Bool(true) {
                 return;
             }
-            assert!(
-                started.elapsed() < timeout,
-                "{what}: not after {timeout:?} (last reply {value})"
-            );
+            if started.elapsed() >= timeout {
+                let body = json!({"script": "return document.body.innerText", "args": []});
+                let page = send_raw(&self.agent, "POST", &url, Some(body));
+                panic!(
+                    "{what}: not after {timeout:?} (last reply {value}); the page shows:\n{page}"
+                );
+            }
             std::thread::sleep(Duration::from_millis(200));
         }
     }
