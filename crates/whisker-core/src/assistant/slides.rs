@@ -47,6 +47,9 @@ pub enum OutlineMethod {
     Json,
     /// Whisker wrote the structure; the model filled in the text.
     Constrained,
+    /// The model only repeated the prompt's example: each slide is a
+    /// source's heading and its first sentences, cited.
+    Extractive,
 }
 
 /// A drafted deck, ready to edit and export.
@@ -104,8 +107,16 @@ impl Assistant {
             stage: Stage::Generate,
             detail: generator.id().to_string(),
         });
-        let (mut deck, method, repairs) =
+        let (mut deck, mut method, mut repairs) =
             self.draft(&generator, &messages, count, reply, progress, cancel)?;
+        if copies_the_example(&deck) {
+            deck = from_sources(topic, &given, count);
+            method = OutlineMethod::Extractive;
+            repairs.push(format!(
+                "{} repeated the example outline; the slides are the sources' own headings and sentences",
+                generator.id()
+            ));
+        }
         clean_citations(&mut deck, given.len());
         deck.sources = given
             .iter()
@@ -274,11 +285,133 @@ fn messages(lang: Lang, topic: &str, count: usize, sources: &str) -> Vec<Message
 /// writing its own (small models do).
 fn copies_the_example(deck: &Deck) -> bool {
     let hint = schema_hint();
-    deck.slides.iter().any(|slide| {
-        std::iter::once(&slide.title)
-            .chain(&slide.bullets)
-            .any(|text| text.trim().chars().count() > 3 && hint.contains(text.trim()))
+    let copied = |text: &String| {
+        let text = without_markers(text);
+        let text = text.trim().trim_end_matches([',', '.', ' ']);
+        text.chars().count() > 3 && hint.contains(text)
+    };
+    copied(&deck.title)
+        || deck.slides.iter().any(|slide| {
+            std::iter::once(&slide.title)
+                .chain(&slide.bullets)
+                .chain(std::iter::once(&slide.notes))
+                .any(copied)
+        })
+}
+
+/// `text` without `[n]` citation markers.
+fn without_markers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find(']') {
+            Some(close) if close > 0 && after[..close].chars().all(|c| c.is_ascii_digit()) => {
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push('[');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A deck made of the sources themselves, one slide per source (up to
+/// `count`): its heading (else its document's title) and its first
+/// sentences, cited, for when the model produced nothing of its own.
+fn from_sources(topic: &str, given: &[Source], count: usize) -> Deck {
+    let mut title: String = topic.chars().take(80).collect();
+    if let Some(first) = title.chars().next() {
+        title.replace_range(..first.len_utf8(), &first.to_uppercase().to_string());
+    }
+    let slides = given
+        .iter()
+        .take(count.max(1))
+        .map(|source| Slide {
+            title: source_heading(source),
+            bullets: sentences(&source.text, FORCED_BULLETS)
+                .into_iter()
+                .map(|sentence| format!("{sentence} [{}]", source.n))
+                .collect(),
+            notes: format!("From [{}]: {}", source.n, source.label),
+        })
+        .collect();
+    Deck {
+        title,
+        slides,
+        ..Deck::default()
+    }
+}
+
+fn source_heading(source: &Source) -> String {
+    use whisker_ingest::Location;
+    let headings = match &source.location {
+        Location::Lines { headings, .. }
+        | Location::Chapter { headings, .. }
+        | Location::Paragraphs { headings, .. } => headings.as_slice(),
+        _ => &[],
+    };
+    let heading = headings
+        .last()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty());
+    heading.unwrap_or_else(|| {
+        if source.title.trim().is_empty() {
+            source.label.clone()
+        } else {
+            source.title.trim().to_string()
+        }
     })
+}
+
+/// Up to `max` sentences of `text` worth a bullet: Markdown marks and
+/// headings dropped, at least three words (or eight CJK characters), each
+/// cut to about 140 characters at a word.
+fn sentences(text: &str, max: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('#') || line.starts_with('|') {
+            continue;
+        }
+        let line = line.trim_start_matches(['-', '*', '>', ' ']);
+        let mut sentence = String::new();
+        for c in line.chars() {
+            sentence.push(c);
+            if matches!(c, '.' | '!' | '?' | '。' | '！' | '？' | ';' | '；') {
+                push_sentence(&mut out, &sentence);
+                sentence.clear();
+            }
+        }
+        push_sentence(&mut out, &sentence);
+        if out.len() >= max {
+            break;
+        }
+    }
+    out.truncate(max);
+    out
+}
+
+fn push_sentence(out: &mut Vec<String>, sentence: &str) {
+    let sentence = sentence.trim();
+    let cjk = sentence.chars().filter(|c| *c as u32 >= 0x2E80).count();
+    if sentence.split_whitespace().count() < 3 && cjk < 8 {
+        return;
+    }
+    if sentence.chars().count() <= 140 {
+        out.push(sentence.to_string());
+        return;
+    }
+    let mut cut: String = sentence.chars().take(140).collect();
+    if let Some(space) = cut.rfind(' ') {
+        cut.truncate(space);
+    }
+    cut.push('…');
+    out.push(cut);
 }
 
 /// Normalises `[n]` markers in notes and bullets; drops those naming no source.
@@ -294,5 +427,95 @@ fn clean_citations(deck: &mut Deck, sources: usize) {
         for bullet in &mut slide.bullets {
             *bullet = clean(bullet);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use whisker_ingest::Location;
+
+    use super::*;
+
+    fn source(n: usize, headings: &[&str], text: &str) -> Source {
+        Source {
+            n,
+            path: "/docs/meeting_notes.md".into(),
+            title: "Meeting notes".into(),
+            kind: "markdown".into(),
+            location: Location::Lines {
+                headings: headings.iter().map(|h| h.to_string()).collect(),
+                start: 10,
+                end: 16,
+            },
+            label: "meeting_notes.md, lines 10–16".into(),
+            text: text.into(),
+            chunk_id: 7,
+            cited: false,
+        }
+    }
+
+    /// What SmolLM2-135M wrote in the app test: the prompt's example with
+    /// a second marker added.
+    #[test]
+    fn the_example_is_recognised_even_with_markers_added() {
+        let echoed = Deck {
+            title: "Deck title".into(),
+            slides: vec![Slide {
+                title: "Why a mouse button".into(),
+                bullets: vec!["A real point".into()],
+                notes: "What the speaker says, citing sources as [1], [2]".into(),
+            }],
+            ..Deck::default()
+        };
+        assert!(copies_the_example(&echoed));
+        let own = Deck {
+            title: "The AI mouse button".into(),
+            slides: vec![Slide {
+                title: "Push to talk".into(),
+                bullets: vec!["Hold the button and speak [1]".into()],
+                notes: "Holding it starts push-to-talk [1].".into(),
+            }],
+            ..Deck::default()
+        };
+        assert!(!copies_the_example(&own));
+        assert_eq!(without_markers("a [1] b [x] c [12]"), "a  b [x] c ");
+    }
+
+    #[test]
+    fn an_extractive_deck_is_the_sources_headings_and_sentences_cited() {
+        let given = [
+            source(
+                1,
+                &["Meeting notes", "2026-11-25 — the mouse button"],
+                "## 2026-11-25 — the mouse button\n\nThe spare thumb button on a five-button mouse opens the Whisker popup. Holding\nit down starts push-to-talk; releasing it sends the question. Ok.\n",
+            ),
+            source(2, &[], "团队本周完成了语音输入的测试，并修复了三个问题。"),
+            source(3, &["Unused"], "Only two slides were asked for."),
+        ];
+        let deck = from_sources("the AI mouse button", &given, 2);
+        assert_eq!(deck.title, "The AI mouse button");
+        assert_eq!(deck.slides.len(), 2);
+        assert_eq!(deck.slides[0].title, "2026-11-25 — the mouse button");
+        assert_eq!(
+            deck.slides[0].bullets[0],
+            "The spare thumb button on a five-button mouse opens the Whisker popup. [1]"
+        );
+        assert!(deck.slides[0].bullets.iter().all(|b| !b.starts_with("Ok")));
+        assert!(deck.slides[0].notes.contains("meeting_notes.md"));
+        assert_eq!(deck.slides[1].title, "Meeting notes");
+        assert_eq!(
+            deck.slides[1].bullets,
+            ["团队本周完成了语音输入的测试，并修复了三个问题。 [2]"]
+        );
+        assert!(!copies_the_example(&deck));
+    }
+
+    #[test]
+    fn long_sentences_are_cut_at_a_word() {
+        let long = "word ".repeat(60);
+        let cut = sentences(&long, 3);
+        assert_eq!(cut.len(), 1);
+        assert!(cut[0].ends_with('…') && cut[0].chars().count() <= 141);
+        assert!(!cut[0].contains("wor…"));
     }
 }
