@@ -372,15 +372,27 @@ fn source_heading(source: &Source) -> String {
 /// headings dropped, at least three words (or eight CJK characters), each
 /// cut to about 140 characters at a word.
 fn sentences(text: &str, max: usize) -> Vec<String> {
-    let mut out = Vec::new();
+    // Hard-wrapped lines are joined into their paragraph first, so a
+    // sentence that runs over a line break stays whole.
+    let mut paragraphs = vec![String::new()];
     for line in text.lines() {
         let line = line.trim();
-        if line.starts_with('#') || line.starts_with('|') {
+        if line.is_empty() || line.starts_with('#') || line.starts_with('|') {
+            paragraphs.push(String::new());
             continue;
         }
         let line = line.trim_start_matches(['-', '*', '>', ' ']);
+        if let Some(paragraph) = paragraphs.last_mut() {
+            if !paragraph.is_empty() {
+                paragraph.push(' ');
+            }
+            paragraph.push_str(line);
+        }
+    }
+    let mut out = Vec::new();
+    for paragraph in paragraphs.iter().filter(|p| !p.is_empty()) {
         let mut sentence = String::new();
-        for c in line.chars() {
+        for c in paragraph.chars() {
             sentence.push(c);
             if matches!(c, '.' | '!' | '?' | '。' | '！' | '？' | ';' | '；') {
                 push_sentence(&mut out, &sentence);
@@ -499,6 +511,10 @@ mod tests {
         assert_eq!(
             deck.slides[0].bullets[0],
             "The spare thumb button on a five-button mouse opens the Whisker popup. [1]"
+        );
+        assert_eq!(
+            deck.slides[0].bullets[1], "Holding it down starts push-to-talk; [1]",
+            "a sentence over a line break stays whole"
         );
         assert!(deck.slides[0].bullets.iter().all(|b| !b.starts_with("Ok")));
         assert!(deck.slides[0].notes.contains("meeting_notes.md"));
