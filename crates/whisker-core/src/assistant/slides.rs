@@ -286,7 +286,10 @@ fn messages(lang: Lang, topic: &str, count: usize, sources: &str) -> Vec<Message
 fn copies_the_example(deck: &Deck) -> bool {
     let hint = schema_hint();
     let copied = |text: &String| {
-        let text = without_markers(text);
+        // With no sources given, the filter drops every `[n]`.
+        let mut filter = CitationFilter::new(0);
+        let mut text = filter.push(text);
+        text.push_str(&filter.finish());
         let text = text.trim().trim_end_matches([',', '.', ' ']);
         text.chars().count() > 3 && hint.contains(text)
     };
@@ -299,30 +302,11 @@ fn copies_the_example(deck: &Deck) -> bool {
         })
 }
 
-/// `text` without `[n]` citation markers.
-fn without_markers(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(open) = rest.find('[') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        match after.find(']') {
-            Some(close) if close > 0 && after[..close].chars().all(|c| c.is_ascii_digit()) => {
-                rest = &after[close + 1..];
-            }
-            _ => {
-                out.push('[');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 /// A deck made of the sources themselves, one slide per source (up to
-/// `count`): its heading (else its document's title) and its first
-/// sentences, cited, for when the model produced nothing of its own.
+/// `count`): its heading (else its document's title), its first
+/// sentences as bullets, cited, and the next ones as speaker notes, for
+/// when the model produced nothing of its own. (The export adds each
+/// cited source's label to the notes.)
 fn from_sources(topic: &str, given: &[Source], count: usize) -> Deck {
     let mut title: String = topic.chars().take(80).collect();
     if let Some(first) = title.chars().next() {
@@ -331,13 +315,17 @@ fn from_sources(topic: &str, given: &[Source], count: usize) -> Deck {
     let slides = given
         .iter()
         .take(count.max(1))
-        .map(|source| Slide {
-            title: source_heading(source),
-            bullets: sentences(&source.text, FORCED_BULLETS)
-                .into_iter()
-                .map(|sentence| format!("{sentence} [{}]", source.n))
-                .collect(),
-            notes: format!("From [{}]: {}", source.n, source.label),
+        .map(|source| {
+            let mut bullets = sentences(&source.text, FORCED_BULLETS + 2);
+            let notes = bullets.split_off(bullets.len().min(FORCED_BULLETS));
+            Slide {
+                title: source_heading(source),
+                bullets: bullets
+                    .into_iter()
+                    .map(|sentence| format!("{sentence} [{}]", source.n))
+                    .collect(),
+                notes: notes.join(" "),
+            }
         })
         .collect();
     Deck {
@@ -414,16 +402,7 @@ fn push_sentence(out: &mut Vec<String>, sentence: &str) {
     if sentence.split_whitespace().count() < 3 && cjk < 8 {
         return;
     }
-    if sentence.chars().count() <= 140 {
-        out.push(sentence.to_string());
-        return;
-    }
-    let mut cut: String = sentence.chars().take(140).collect();
-    if let Some(space) = cut.rfind(' ') {
-        cut.truncate(space);
-    }
-    cut.push('…');
-    out.push(cut);
+    out.push(outline::clean::shorten(sentence, 140).unwrap_or_else(|| sentence.to_string()));
 }
 
 /// Normalises `[n]` markers in notes and bullets; drops those naming no source.
@@ -490,7 +469,6 @@ mod tests {
             ..Deck::default()
         };
         assert!(!copies_the_example(&own));
-        assert_eq!(without_markers("a [1] b [x] c [12]"), "a  b [x] c ");
     }
 
     #[test]
@@ -499,7 +477,7 @@ mod tests {
             source(
                 1,
                 &["Meeting notes", "2026-11-25 — the mouse button"],
-                "## 2026-11-25 — the mouse button\n\nThe spare thumb button on a five-button mouse opens the Whisker popup. Holding\nit down starts push-to-talk; releasing it sends the question. Ok.\n",
+                "## 2026-11-25 — the mouse button\n\nThe spare thumb button on a five-button mouse opens the Whisker popup. Holding\nit down starts push-to-talk; releasing it sends the question. Ok.\nThe popup shows the answer with its sources.\n",
             ),
             source(2, &[], "团队本周完成了语音输入的测试，并修复了三个问题。"),
             source(3, &["Unused"], "Only two slides were asked for."),
@@ -517,7 +495,11 @@ mod tests {
             "a sentence over a line break stays whole"
         );
         assert!(deck.slides[0].bullets.iter().all(|b| !b.starts_with("Ok")));
-        assert!(deck.slides[0].notes.contains("meeting_notes.md"));
+        assert_eq!(
+            deck.slides[0].notes, "The popup shows the answer with its sources.",
+            "the sentences after the bullets are the speaker notes"
+        );
+        assert_eq!(deck.slides[1].notes, "");
         assert_eq!(deck.slides[1].title, "Meeting notes");
         assert_eq!(
             deck.slides[1].bullets,

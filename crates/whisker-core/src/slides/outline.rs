@@ -22,7 +22,7 @@
 //! assert!(repairs.iter().any(|r| r.contains("points")));
 //! ```
 
-mod clean;
+pub(crate) mod clean;
 mod lenient;
 
 use super::{Deck, Slide};
