@@ -80,6 +80,7 @@ fn run(args: Args) -> Result<()> {
             "doc_among_sources": found,
             "sources": answer.sources.len(),
             "prompt_tokens": answer.stats.prompt_tokens,
+            "reused_tokens": answer.stats.reused_tokens,
             "first_token_ms": answer.stats.first_token_ms,
             "total_ms": answer.stats.total_ms,
             "generated": answer.basis != Basis::NotFound,

@@ -6,7 +6,7 @@
 //! alone and says why once, through [`Embedding::note`].
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
 use whisker_models::embed::Embedder;
@@ -49,6 +49,9 @@ pub(crate) struct Embedding {
     config: EmbeddingConfig,
     models_dir: PathBuf,
     loaded: OnceLock<Result<Arc<Embedder>, String>>,
+    /// The last query embedded and its vector: `ask` searches twice for
+    /// one question (fused ranking, then cosines), and embeds it once.
+    last_query: Mutex<Option<(String, Vec<f32>)>>,
 }
 
 impl Embedding {
@@ -57,6 +60,7 @@ impl Embedding {
             config,
             models_dir: models_dir.to_path_buf(),
             loaded: OnceLock::new(),
+            last_query: Mutex::new(None),
         }
     }
 
@@ -67,6 +71,26 @@ impl Embedding {
             .as_ref()
             .ok()
             .cloned()
+    }
+
+    /// `embedder`'s vector for the query `text` (the last one is kept).
+    pub(crate) fn embed_query(
+        &self,
+        embedder: &Embedder,
+        text: &str,
+    ) -> whisker_models::Result<Vec<f32>> {
+        let key = format!("{}\n{text}", embedder.id());
+        if let Ok(last) = self.last_query.lock()
+            && let Some((k, v)) = last.as_ref()
+            && *k == key
+        {
+            return Ok(v.clone());
+        }
+        let vector = embedder.embed_query(text)?;
+        if let Ok(mut last) = self.last_query.lock() {
+            *last = Some((key, vector.clone()));
+        }
+        Ok(vector)
     }
 
     /// Why there is no model, once [`Embedding::get`] returned `None`.

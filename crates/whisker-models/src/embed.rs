@@ -220,10 +220,15 @@ impl Embedder {
                 p => Cow::Owned(format!("{p}{t}")),
             })
             .collect();
-        let encodings = self
-            .tokenizer
-            .encode_batch_fast(inputs, true)
-            .map_err(|e| model_error(&self.id, &e))?;
+        // One text (a query) is tokenized here: no hand-off to the pool.
+        let encodings = match &inputs[..] {
+            [one] => self
+                .tokenizer
+                .encode_fast(one.as_ref(), true)
+                .map(|e| vec![e]),
+            _ => self.tokenizer.encode_batch_fast(inputs, true),
+        }
+        .map_err(|e| model_error(&self.id, &e))?;
         Ok(encodings
             .into_iter()
             .map(|e| e.get_ids().to_vec())

@@ -129,6 +129,9 @@ pub struct Generation {
     pub prompt_tokens: usize,
     /// Tokens generated (including the end-of-turn token, when there was one).
     pub tokens: usize,
+    /// Prompt tokens whose keys and values were still in the KV cache from
+    /// the previous reply (a shared system prompt), and were not read again.
+    pub reused_tokens: usize,
     /// Time to read the prompt (the first token follows it).
     pub prefill: Duration,
     /// Time generating after the first token.
@@ -136,12 +139,15 @@ pub struct Generation {
 }
 
 /// A loaded chat model. Share it behind an `Arc`: replies are generated one
-/// at a time (a second caller waits), each from an empty KV cache.
+/// at a time (a second caller waits). A reply whose prompt begins with the
+/// same tokens as the previous conversation (the same system prompt and
+/// instructions) reads only the rest: the KV cache of the shared part is
+/// kept, as llama.cpp's server does with `cache_prompt`.
 #[derive(Debug)]
 pub struct Generator {
     id: String,
     family: Family,
-    model: Mutex<Model>,
+    model: Mutex<Cached>,
     tokenizer: Tokenizer,
     template: ChatTemplate,
     /// Tokens that end a turn.
@@ -174,7 +180,10 @@ impl Generator {
         Ok(Generator {
             id: id.to_string(),
             family,
-            model: Mutex::new(model),
+            model: Mutex::new(Cached {
+                model,
+                tokens: Vec::new(),
+            }),
             tokenizer,
             template,
             eos,
@@ -230,9 +239,15 @@ impl Generator {
     /// model until dropped.
     pub fn session(&self) -> Session<'_> {
         // A reply that panicked mid-way leaves only a KV cache behind, which
-        // `reset` clears: the poison can be ignored.
-        let mut model = self.model.lock().unwrap_or_else(|p| p.into_inner());
-        model.reset();
+        // `forget` clears: the poison can be ignored.
+        let mut model = self.model.lock().unwrap_or_else(|p| {
+            let mut cached = p.into_inner();
+            cached.forget();
+            cached
+        });
+        if !model.model.can_reuse_prefix() {
+            model.forget();
+        }
         Session {
             generator: self,
             model,
@@ -258,6 +273,22 @@ impl Generator {
     }
 }
 
+/// The model and what its KV cache holds.
+#[derive(Debug)]
+struct Cached {
+    model: Model,
+    /// The tokens whose keys and values are in the cache, in order.
+    tokens: Vec<u32>,
+}
+
+impl Cached {
+    /// Empties the KV cache.
+    fn forget(&mut self) {
+        self.model.reset();
+        self.tokens.clear();
+    }
+}
+
 /// Tokens prefilled per forward pass: bounds the attention scores' memory
 /// (heads × chunk × context) for long prompts.
 const PREFILL_CHUNK: usize = 512;
@@ -265,7 +296,7 @@ const PREFILL_CHUNK: usize = 512;
 /// An open conversation with the model; see [`Generator::session`].
 pub struct Session<'a> {
     generator: &'a Generator,
-    model: MutexGuard<'a, Model>,
+    model: MutexGuard<'a, Cached>,
     /// Every token so far, fed and generated.
     history: Vec<u32>,
     /// Tokens already in the KV cache.
@@ -320,6 +351,7 @@ impl Session<'_> {
         if prompt_tokens == 0 {
             return Err(self.generator.error("the prompt is empty".into()));
         }
+        let reused_tokens = self.reuse_cached_prefix();
         self.read_pending()?;
         let prefill = started.elapsed();
         let decoding = Instant::now();
@@ -371,19 +403,47 @@ impl Session<'_> {
             finish,
             prompt_tokens,
             tokens: generated,
+            reused_tokens,
             prefill,
             decode: decoding.elapsed(),
         })
     }
 
+    /// At the start of a session, skips the tokens the KV cache still holds
+    /// from the previous one (at least the last token is read again: its
+    /// logits are needed). Returns how many were skipped.
+    fn reuse_cached_prefix(&mut self) -> usize {
+        if self.fed > 0 || self.logits.is_some() {
+            return 0;
+        }
+        let shared = self
+            .model
+            .tokens
+            .iter()
+            .zip(&self.history)
+            .take_while(|(a, b)| a == b)
+            .count();
+        self.fed = shared.min(self.history.len().saturating_sub(1));
+        self.fed
+    }
+
     /// Runs the model over the tokens not yet in the KV cache, in chunks,
     /// keeping the logits of the last.
     fn read_pending(&mut self) -> Result<()> {
-        let error = |e: candle_core::Error| self.generator.error(format!("generation: {e}"));
         while self.fed < self.history.len() {
             let end = (self.fed + PREFILL_CHUNK).min(self.history.len());
             let input = &self.history[self.fed..end];
-            self.logits = Some(self.model.forward(input, self.fed).map_err(error)?);
+            // The forward pass drops cached positions from `fed` on.
+            self.model.tokens.truncate(self.fed);
+            match self.model.model.forward(input, self.fed) {
+                Ok(logits) => self.logits = Some(logits),
+                Err(e) => {
+                    // Some layers may hold this chunk's keys, others not.
+                    self.model.forget();
+                    return Err(self.generator.error(format!("generation: {e}")));
+                }
+            }
+            self.model.tokens.extend_from_slice(input);
             self.fed = end;
         }
         Ok(())

@@ -86,6 +86,9 @@ impl Answer {
 pub struct AnswerStats {
     pub model: Option<String>,
     pub prompt_tokens: usize,
+    /// Prompt tokens not read again: their KV cache was kept from the
+    /// previous answer (the same system prompt and instructions).
+    pub reused_tokens: usize,
     pub tokens: usize,
     /// From the question to the first piece of the answer, milliseconds.
     pub first_token_ms: Option<f64>,
@@ -229,6 +232,7 @@ impl Assistant {
             stats: AnswerStats {
                 model: Some(generator.id().to_string()),
                 prompt_tokens: generation.prompt_tokens,
+                reused_tokens: generation.reused_tokens,
                 tokens: generation.tokens,
                 first_token_ms: first_token,
                 total_ms: started.elapsed().as_secs_f64() * 1000.0,

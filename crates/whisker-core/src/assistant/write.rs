@@ -261,6 +261,7 @@ impl Assistant {
             stats: super::AnswerStats {
                 model: Some(generator.id().to_string()),
                 prompt_tokens: generation.prompt_tokens,
+                reused_tokens: generation.reused_tokens,
                 tokens: generation.tokens,
                 first_token_ms: first_token,
                 total_ms: started.elapsed().as_secs_f64() * 1000.0,

@@ -252,7 +252,10 @@ impl Library {
         if options.mode != Mode::Bm25 {
             match self.embedding.get() {
                 Some(embedder) => {
-                    let vector = embedder.embed_query(query).map_err(Error::Model)?;
+                    let vector = self
+                        .embedding
+                        .embed_query(&embedder, query)
+                        .map_err(Error::Model)?;
                     query_vector = Some((embedder, vector));
                 }
                 None => {

@@ -164,6 +164,14 @@ impl Model {
         })
     }
 
+    /// Whether [`Model::forward`] at a position `start` earlier than the
+    /// cache's end drops the positions after it, so a new reply can keep
+    /// the cached keys and values of a shared prefix. Only Whisker's own
+    /// llama forward does; candle's models append whatever `start` says.
+    pub fn can_reuse_prefix(&self) -> bool {
+        matches!(self, Model::Llama(_))
+    }
+
     /// Forgets the previous reply (empties the KV cache).
     pub fn reset(&mut self) {
         match self {
