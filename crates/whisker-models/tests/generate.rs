@@ -316,6 +316,52 @@ mod generator {
         assert!(session.len() > colour.prompt_tokens);
     }
 
+    /// The second of two replies that share a system prompt reads only
+    /// what differs, and says the same as a model that never answered the
+    /// first (its own generator, so no other test touches its cache).
+    #[test]
+    fn a_shared_prompt_start_is_read_once_and_changes_nothing() {
+        let load = || {
+            super::metadata();
+            Generator::load(super::MODEL, &super::gguf_path()).expect("the model loads")
+        };
+        let system = Message::system(
+            "You are a helpful assistant. Answer in one short sentence, \
+             using only what you know for certain.",
+        );
+        let ask = |g: &Generator, question: &str| {
+            g.chat(
+                &[system.clone(), Message::user(question)],
+                &greedy(24),
+                &mut |_| Flow::Continue,
+            )
+            .expect("a reply")
+        };
+        let warm = load();
+        let first = ask(&warm, "What is the capital of France?");
+        assert_eq!(first.reused_tokens, 0, "nothing cached yet");
+        let second = ask(&warm, "What is the capital of Italy?");
+        assert!(
+            second.reused_tokens > 20 && second.reused_tokens < second.prompt_tokens,
+            "{} of {} prompt tokens reused",
+            second.reused_tokens,
+            second.prompt_tokens
+        );
+        let again = ask(&warm, "What is the capital of Italy?");
+        assert_eq!(
+            again.reused_tokens,
+            again.prompt_tokens - 1,
+            "all but the last"
+        );
+
+        let cold = load();
+        let alone = ask(&cold, "What is the capital of Italy?");
+        assert_eq!(alone.reused_tokens, 0);
+        assert_eq!(second.text, alone.text);
+        assert_eq!(again.text, alone.text);
+        assert!(alone.text.contains("Rome"), "{}", alone.text);
+    }
+
     #[test]
     fn a_prompt_longer_than_the_context_window_is_an_error() {
         let g = generator();
