@@ -168,6 +168,8 @@ impl Round {
 }
 
 fn round(generator: &Generator, prompt: &str, params: &GenerateParams) -> Result<Round> {
+    // Every round reads the whole prompt, as llama.cpp's does.
+    generator.forget();
     let mut session = generator.session();
     session.feed(prompt)?;
     let (start, cpu_start) = (Instant::now(), cpu_seconds());

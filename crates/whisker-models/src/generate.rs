@@ -233,6 +233,13 @@ impl Generator {
         session.generate(params, on_text)
     }
 
+    /// Empties the KV cache kept from the previous reply: the next one
+    /// reads its whole prompt (benchmarks of prefill need this).
+    pub fn forget(&self) {
+        let mut model = self.model.lock().unwrap_or_else(|p| p.into_inner());
+        model.forget();
+    }
+
     /// A conversation with the model held open: text fed in and text
     /// generated can alternate, reusing the KV cache (constrained output:
     /// the caller writes the structure, the model fills the gaps). Holds the

@@ -195,22 +195,25 @@ impl QMatrix {
     /// Row `r` as `f32` (token embeddings are looked up this way).
     pub fn dequantize_row(&self, r: usize, out: &mut [f32]) {
         let row = self.row(r);
-        for (i, x) in out.iter_mut().enumerate().take(self.cols) {
-            let b = i / BLOCK;
-            let j = i % BLOCK;
-            let pair = &row.codes[b / 2 * self.format.bytes_per_pair()..];
-            *x = match self.format {
+        let bytes = self.format.bytes_per_pair();
+        for (b, values) in out[..self.cols].chunks_mut(BLOCK).enumerate() {
+            let pair = &row.codes[b / 2 * bytes..(b / 2 + 1) * bytes];
+            let d = row.d[b];
+            match self.format {
                 Format::Q4 => {
-                    let byte = pair[j];
-                    let u = if b.is_multiple_of(2) {
-                        byte & 0xF
-                    } else {
-                        byte >> 4
-                    };
-                    row.d[b] * f32::from(u) + row.m[b]
+                    let m = row.m[b];
+                    let shift = if b.is_multiple_of(2) { 0 } else { 4 };
+                    for (x, byte) in values.iter_mut().zip(pair) {
+                        *x = d * f32::from((byte >> shift) & 0xF) + m;
+                    }
                 }
-                Format::Q8 => row.d[b] * f32::from(pair[(b % 2) * BLOCK + j] as i8),
-            };
+                Format::Q8 => {
+                    let codes = &pair[(b % 2) * BLOCK..(b % 2 + 1) * BLOCK];
+                    for (x, &code) in values.iter_mut().zip(codes) {
+                        *x = d * f32::from(code as i8);
+                    }
+                }
+            }
         }
     }
 
