@@ -5,8 +5,10 @@
 //! Two figures: *cold*, the first question of a process (loading the chat
 //! model included, as one `whisker ask` on the command line pays), and
 //! *warm*, every later question (the app keeps the model loaded). Prints
-//! one JSON record: per-question times, the stage split, and whether the
-//! question's document was among the sources given.
+//! one JSON record: per-question times, the stage split, whether the
+//! question's document was among the sources given, and whether the
+//! answer itself was in them (one of the question's `answer_must_contain`
+//! words in a given passage: what a smaller passage budget could lose).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,6 +35,10 @@ struct Args {
     /// Most tokens of each answer (the first token is what is timed).
     #[arg(long, default_value_t = 16)]
     max_tokens: usize,
+    /// Most tokens of passages per prompt (`[ask] sources_tokens`); the
+    /// library's setting by default.
+    #[arg(long)]
+    sources_tokens: Option<usize>,
 }
 
 #[derive(Deserialize)]
@@ -41,6 +47,8 @@ struct QaLine {
     lang: String,
     question: String,
     doc: String,
+    #[serde(default)]
+    answer_must_contain: Vec<String>,
 }
 
 fn main() -> ExitCode {
@@ -61,6 +69,10 @@ fn main() -> ExitCode {
 fn run(args: Args) -> Result<()> {
     let mut config = whisker_core::Config::load(&args.data_dir)?;
     config.generation.max_tokens = args.max_tokens;
+    if let Some(tokens) = args.sources_tokens {
+        config.ask.sources_tokens = tokens;
+    }
+    let sources_tokens = config.ask.sources_tokens;
     let assistant = Assistant::with_config(&args.data_dir, config)?;
     let text = std::fs::read_to_string(&args.questions)
         .with_context(|| format!("reading {}", args.questions.display()))?;
@@ -73,11 +85,18 @@ fn run(args: Args) -> Result<()> {
         }
         let answer = assistant.ask(&Question::new(&qa.question), &Silent, &Cancel::new())?;
         let found = answer.sources.iter().any(|s| s.path.ends_with(&qa.doc));
+        let answer_given = answer.sources.iter().any(|s| {
+            let text = s.text.to_lowercase();
+            qa.answer_must_contain
+                .iter()
+                .any(|word| text.contains(&word.to_lowercase()))
+        });
         records.push(json!({
             "id": qa.id,
             "lang": qa.lang,
             "basis": answer.basis,
             "doc_among_sources": found,
+            "answer_among_sources": answer_given,
             "sources": answer.sources.len(),
             "prompt_tokens": answer.stats.prompt_tokens,
             "reused_tokens": answer.stats.reused_tokens,
@@ -89,6 +108,7 @@ fn run(args: Args) -> Result<()> {
     let record = json!({
         "bench": "ask_ttft",
         "questions": records.len(),
+        "sources_tokens": sources_tokens,
         "wall_s": started.elapsed().as_secs_f64(),
         "load_average": load_average(),
         "asks": records,

@@ -1,18 +1,21 @@
 //! What the app keeps while it runs: the Assistant (library + models), the
-//! background indexer, the settings, and a cancel flag per running request.
+//! background indexer and the watch on the watched folders, the settings,
+//! and a cancel flag per running request.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use whisker_core::settings::AppSettings;
-use whisker_core::{Assistant, Cancel, Event, Indexer, Progress};
+use whisker_core::{Assistant, Cancel, Event, FolderWatch, Indexer, Progress};
 
 #[derive(Debug)]
 pub struct AppState {
     pub data_dir: PathBuf,
     pub assistant: Arc<Assistant>,
     pub indexer: Indexer,
+    /// Changes in the watched folders go to the indexer while this lives.
+    watch: Mutex<Option<FolderWatch>>,
     pub settings: Mutex<AppSettings>,
     /// The mouse buttons the button source watches (codes from the settings).
     pub buttons: crate::triggers::buttons::Watched,
@@ -27,15 +30,40 @@ impl AppState {
         let indexer = Indexer::new(assistant.clone(), Arc::new(whisker_core::Silent));
         let settings = AppSettings::load(&data_dir)?;
         indexer.add(settings.watched.iter().cloned());
-        Ok(AppState {
+        let state = AppState {
             data_dir,
             assistant,
             indexer,
+            watch: Mutex::new(None),
             settings: Mutex::new(settings),
             buttons: Arc::default(),
             voice: Mutex::new(None),
             requests: Mutex::new(HashMap::new()),
-        })
+        };
+        state.rewatch();
+        Ok(state)
+    }
+
+    /// Watches the settings' watched folders that exist, in place of the
+    /// previous watch (a folder on a drive not mounted is skipped; it is
+    /// synced again at the next start). A watch that cannot be set up
+    /// shows as the indexer's error.
+    pub fn rewatch(&self) {
+        let folders: Vec<PathBuf> = lock(&self.settings)
+            .watched
+            .iter()
+            .filter(|f| f.is_dir())
+            .cloned()
+            .collect();
+        let mut watch = lock(&self.watch);
+        *watch = None;
+        if folders.is_empty() {
+            return;
+        }
+        match self.indexer.watch(&folders) {
+            Ok(new) => *watch = Some(new),
+            Err(e) => self.indexer.fail(e),
+        }
     }
 
     /// A cancel flag for request `id`, forgotten when the guard drops.

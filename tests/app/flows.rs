@@ -3,8 +3,9 @@
 //! finish, ask and see a streamed cited answer, open a citation, switch
 //! modes, rewrite a paragraph, talk with the mouse's back button held,
 //! change a setting that persists, open the popup from the hotkey and the
-//! forward button; and a screenshot of every screen in light and dark,
-//! English and Chinese.
+//! forward button, see a file saved into the watched folder listed (and
+//! gone once deleted); and a screenshot of every screen in light and
+//! dark, English and Chinese.
 
 use std::time::Duration;
 
@@ -35,6 +36,7 @@ fn the_app_end_to_end() {
     a_setting_persists(&s, &home);
     every_screen_in_each_theme_and_language(&s);
     esc_hides_and_the_forward_button_shows_the_popup(&s);
+    the_watched_folder_follows_its_files(&s, &home);
 }
 
 fn add_documents_by_dropping_a_folder(s: &Session, home: &Home) {
@@ -370,6 +372,36 @@ fn esc_hides_and_the_forward_button_shows_the_popup(s: &Session) {
         Duration::from_secs(20),
     );
     assert!(shown(s));
+}
+
+/// A file saved into the folder added at the start is indexed and listed
+/// without the user doing anything; deleting it takes it out again.
+fn the_watched_folder_follows_its_files(s: &Session, home: &Home) {
+    s.switch_to("index.html");
+    reload(s, "#page-library");
+    click(s, "#nav-library");
+    s.find("#index-idle");
+    let note = home.docs.join("watched_note.md");
+    std::fs::write(
+        &note,
+        "# Saved while the app runs\n\nThe quokka survey starts on Monday.\n",
+    )
+    .expect("writes the note");
+    s.wait_until(
+        "the new file in the watched folder is indexed and listed",
+        "return document.getElementById('documents').textContent.includes('watched_note.md') \
+           && document.querySelectorAll('.doc:not(.failed)').length === 5",
+        Duration::from_secs(120),
+    );
+    // The flow before this left the app dark and in Chinese.
+    screenshot(s, "main-library-watched-dark-zh");
+    std::fs::remove_file(&note).expect("deletes the note");
+    s.wait_until(
+        "the deleted file leaves the list",
+        "return !document.getElementById('documents').textContent.includes('watched_note.md') \
+           && document.querySelectorAll('.doc:not(.failed)').length === 4",
+        Duration::from_secs(120),
+    );
 }
 
 /// Polls `done` (a file, the page) every 200 ms for up to two minutes.

@@ -72,7 +72,7 @@ export class FakeBackend implements Backend {
     { path: SOURCES[1].path, title: SOURCES[1].title, kind: "docx", chunks: 9 },
     { path: "/home/ana/docs/notes/会议纪要.md", title: "会议纪要", kind: "markdown", chunks: 3 },
   ];
-  indexingValue: Indexing = { running: false, paused: false, done: 0, total: 0, eta_s: null, current: null, error: null };
+  indexingValue: Indexing = { running: false, paused: false, done: 0, total: 0, eta_s: null, current: null, error: null, jobs: 0 };
   modelsValue: ModelInfo[] = [
     {
       id: "smollm2-135m-instruct-q4_1", role: "generate", format: "gguf", default: true,

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { setLocale } from "../src/i18n";
 import { comboOf } from "../src/main/settings";
@@ -15,6 +15,7 @@ async function mount(section: "library" | "models" | "settings" = "library") {
 
 describe("main window", () => {
   beforeEach(() => setLocale("en"));
+  afterEach(() => vi.useRealTimers());
 
   it("lists documents and failures with their reasons", async () => {
     await mount();
@@ -41,9 +42,35 @@ describe("main window", () => {
     expect(backend.calls.find((c) => c.method === "add")!.args[0]).toEqual(["/tmp/a.pdf", "/tmp/folder"]);
   });
 
+  it("lists watched folders and stops watching one, keeping the other settings", async () => {
+    const { backend } = await mount();
+    const folder = document.querySelector<HTMLElement>('.watched-folder[data-path="/home/ana/docs"]')!;
+    expect(folder.textContent).toContain("/home/ana/docs");
+    folder.querySelector("button")!.click();
+    await new Promise((r) => setTimeout(r, 0));
+    const saved = backend.calls.find((c) => c.method === "saveSettings")!.args[0] as { watched: string[]; hotkey: string };
+    expect(saved.watched).toEqual([]);
+    expect(saved.hotkey).toBe("Ctrl+Alt+Space");
+    expect(document.querySelectorAll(".watched-folder")).toHaveLength(0);
+    expect(document.getElementById("watched")!.textContent).toContain("Folders you add are watched for changes.");
+  });
+
+  it("lists a watched folder's new file indexed between two looks", async () => {
+    vi.useFakeTimers();
+    const { backend } = await mount();
+    expect(document.querySelectorAll(".doc:not(.failed)")).toHaveLength(3);
+    backend.documentsValue = [
+      ...backend.documentsValue,
+      { path: "/home/ana/docs/new.md", title: "New", kind: "markdown", chunks: 1 },
+    ];
+    backend.indexingValue = { ...backend.indexingValue, jobs: 1 };
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(document.querySelectorAll(".doc:not(.failed)")).toHaveLength(4);
+  });
+
   it("shows indexing progress with an ETA, and pauses", async () => {
     const backend = new FakeBackend();
-    backend.indexingValue = { running: true, paused: false, done: 12, total: 40, eta_s: 130, current: "/docs/x.pdf", error: null };
+    backend.indexingValue = { running: true, paused: false, done: 12, total: 40, eta_s: 130, current: "/docs/x.pdf", error: null, jobs: 0 };
     const main = new MainWindow(backend);
     document.body.replaceChildren(main.root);
     await main.start();

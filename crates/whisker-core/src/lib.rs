@@ -55,8 +55,8 @@ pub use error::{Error, Fault, Result};
 pub use events::{Cancel, Event, Outcome, Progress, Silent, Stage};
 pub use generation::GenerationConfig;
 pub use library::{
-    AddReport, Document, Failure, Found, IndexProgress, Indexer, Library, RemoveReport,
-    SharedLibrary, Status,
+    AddReport, Document, Failure, FolderWatch, Found, IndexProgress, Indexer, Library,
+    RemoveReport, SharedLibrary, Status,
 };
 pub use models::Models;
 pub use speech::{Speech, SpeechConfig};

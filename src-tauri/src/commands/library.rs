@@ -25,7 +25,7 @@ pub async fn library_documents(state: AppStateRef<'_>) -> CommandResult<Vec<Docu
     blocking(move || Ok(state.assistant.library().documents()?)).await
 }
 
-/// Queues `paths` for indexing; folders are remembered as watched.
+/// Queues `paths` for indexing; folders are remembered and watched.
 #[tauri::command]
 pub fn library_add(state: AppStateRef<'_>, paths: Vec<PathBuf>) -> CommandResult<()> {
     let folders: Vec<PathBuf> = paths.iter().filter(|p| p.is_dir()).cloned().collect();
@@ -39,6 +39,8 @@ pub fn library_add(state: AppStateRef<'_>, paths: Vec<PathBuf>) -> CommandResult
         }
         next.save(&state.data_dir)?;
         *settings = next;
+        drop(settings);
+        state.rewatch();
     }
     state.indexer.add(paths);
     Ok(())

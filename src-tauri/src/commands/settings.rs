@@ -1,5 +1,6 @@
 //! Settings: read, and save (checked, written atomically, applied: the
-//! hotkey is re-registered and every window hears the change).
+//! hotkey is re-registered, the watched folders re-watched, and every
+//! window hears the change).
 
 use std::sync::Arc;
 
@@ -30,6 +31,9 @@ pub fn settings_set(
     settings.save(&state.data_dir)?;
     *lock(&state.settings) = settings.clone();
     *lock(&state.buttons) = state.button_codes();
+    if settings.watched != previous.watched {
+        state.rewatch();
+    }
     let _ = app.emit("settings", &settings);
     Ok(settings)
 }

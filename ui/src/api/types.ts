@@ -122,6 +122,8 @@ export interface Indexing {
   current: string | null;
   /** Why the last job failed. */
   error: string | null;
+  /** Jobs finished so far: when it grows, the library changed. */
+  jobs: number;
 }
 
 export type Role = "embed" | "generate" | "speech";

@@ -85,6 +85,7 @@ export const en = {
   "library.paused": "Paused",
   "library.idle": "Up to date",
   "library.stats": "{documents} documents · {chunks} passages · {size}",
+  "library.unwatch": "Stop watching (its documents stay)",
   "library.watched": "Watched folders",
   "library.noWatched": "Folders you add are watched for changes.",
   "library.filter": "Filter",

@@ -87,6 +87,7 @@ export const zh: Record<Key, string> = {
   "library.paused": "已暂停",
   "library.idle": "已是最新",
   "library.stats": "{documents} 个文档 · {chunks} 个段落 · {size}",
+  "library.unwatch": "停止监视（已添加的文档保留）",
   "library.watched": "监视的文件夹",
   "library.noWatched": "添加的文件夹会被监视，有变化时自动更新。",
   "library.filter": "筛选",

@@ -100,9 +100,12 @@ export class LibraryView {
   }
 
   private async pollProgress(): Promise<void> {
-    const before = this.indexing?.running;
+    const before = this.indexing;
     this.indexing = await this.backend.indexing().catch(() => this.indexing);
-    if (before && !this.indexing?.running) {
+    // A job ended, or ran and ended between two looks (a watched folder's
+    // new file): the documents changed.
+    const ended = before?.running && !this.indexing?.running;
+    if (ended || (before && this.indexing && this.indexing.jobs !== before.jobs)) {
       await this.refresh();
       return;
     }
@@ -209,8 +212,35 @@ export class LibraryView {
       el("h2", {}, t("library.watched")),
       this.watchedFolders.length === 0
         ? el("p", { class: "faint" }, t("library.noWatched"))
-        : el("ul", {}, ...this.watchedFolders.map((f) => el("li", { class: "ellipsis", title: f }, f))),
+        : el(
+            "ul",
+            {},
+            ...this.watchedFolders.map((f) =>
+              el(
+                "li",
+                { class: "row watched-folder", "data-path": f },
+                el("span", { class: "grow ellipsis", title: f }, f),
+                el(
+                  "button",
+                  { class: "ghost small", title: t("library.unwatch"), onclick: () => this.unwatch(f) },
+                  "✕",
+                ),
+              ),
+            ),
+          ),
     );
+  }
+
+  /** Stops watching `folder`; what was indexed from it stays in the library. */
+  private async unwatch(folder: string): Promise<void> {
+    try {
+      const settings = await this.backend.settings();
+      const next = { ...settings, watched: settings.watched.filter((f) => f !== folder) };
+      this.watchedFolders = (await this.backend.saveSettings(next)).watched;
+      this.drawWatched();
+    } catch (error) {
+      replace(this.messages, errorBox(error));
+    }
   }
 }
 

@@ -31,7 +31,7 @@ if (params.get("view") === "popup") {
   }
 } else {
   await import("../../src/styles/main.css");
-  backend.indexingValue = { running: true, paused: false, done: 12, total: 40, eta_s: 130, current: "/home/ana/docs/report.pdf", error: null };
+  backend.indexingValue = { running: true, paused: false, done: 12, total: 40, eta_s: 130, current: "/home/ana/docs/report.pdf", error: null, jobs: 0 };
   const main = new MainWindow(backend);
   document.body.append(main.root);
   await main.start((params.get("section") ?? "library") as Section);

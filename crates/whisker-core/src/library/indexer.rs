@@ -35,6 +35,9 @@ pub struct IndexProgress {
     pub current: Option<String>,
     /// Why the last job stopped, when it failed.
     pub error: Option<String>,
+    /// Jobs finished since the indexer started: when it grows, the library
+    /// changed (a watched folder's new file, indexed between two looks).
+    pub jobs: u64,
 }
 
 /// Something that owns a [`Library`] and can be shared with a thread.
@@ -70,6 +73,7 @@ struct State {
     bytes_total: u64,
     bytes_done: u64,
     started: Option<Instant>,
+    jobs: u64,
 }
 
 impl Indexer {
@@ -111,7 +115,19 @@ impl Indexer {
         let mut progress = state.progress.clone();
         progress.running = state.worker || !state.pending.is_empty();
         progress.eta_s = eta(&state);
+        progress.jobs = state.jobs;
         progress
+    }
+
+    /// The library this indexer fills.
+    pub(super) fn library(&self) -> &Library {
+        (*self.shared.library).as_ref()
+    }
+
+    /// Shows `error` in the progress, as a failed job's (a watch that could
+    /// not be set up, for one).
+    pub fn fail(&self, error: Error) {
+        self.shared.lock().progress.error = Some(error.to_string());
     }
 
     fn start_if_idle(&self, state: &mut State) {
@@ -152,6 +168,7 @@ impl Shared {
             };
             let result = (*self.library).as_ref().sync(&paths, &*self, &cancel);
             let mut state = self.lock();
+            state.jobs += 1;
             match result {
                 Err(Error::Cancelled) => state.pending.extend(paths),
                 Err(e) => state.progress.error = Some(e.to_string()),
@@ -267,5 +284,56 @@ mod tests {
         let done = wait_idle(&indexer);
         assert_eq!(done.error, None);
         assert_eq!((*library).as_ref().status().unwrap().stats.documents, 0);
+    }
+
+    /// Polls `done` for up to 30 s.
+    fn eventually(what: &str, done: impl Fn() -> bool) {
+        for _ in 0..300 {
+            if done() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("{what} did not happen within 30 s");
+    }
+
+    #[test]
+    fn a_watched_folder_follows_new_changed_and_deleted_files() {
+        let data = tempfile::tempdir().unwrap();
+        let docs = tempfile::tempdir().unwrap();
+        let library = Library::with_config(data.path(), crate::Config::default()).unwrap();
+        let library: SharedLibrary = Arc::new(Owned(library));
+        let indexer = Indexer::new(Arc::clone(&library), Arc::new(Silent));
+        let lib = || (*library).as_ref();
+        let finds = |word: &str| {
+            let options = crate::SearchOptions {
+                mode: crate::Mode::Bm25,
+                ..lib().search_options()
+            };
+            !lib().search_with(word, options).unwrap().hits.is_empty()
+        };
+        let watch = indexer.watch(&[docs.path().to_path_buf()]).unwrap();
+        assert_eq!(watch.roots(), [docs.path().canonicalize().unwrap()]);
+
+        let note = docs.path().join("sub").join("note.md");
+        std::fs::create_dir(note.parent().unwrap()).unwrap();
+        std::fs::write(&note, "# Note\n\nA quokka smiles.\n").unwrap();
+        eventually("the new file indexed", || finds("quokka"));
+        std::fs::write(&note, "# Note\n\nA wombat digs.\n").unwrap();
+        eventually("the change indexed", || finds("wombat") && !finds("quokka"));
+        std::fs::remove_file(&note).unwrap();
+        eventually("the deleted file gone", || {
+            lib().status().unwrap().stats.documents == 0
+        });
+
+        drop(watch);
+        std::fs::write(docs.path().join("later.md"), "# Later\n\nA numbat.\n").unwrap();
+        std::thread::sleep(Duration::from_secs(2));
+        wait_idle(&indexer);
+        assert!(!finds("numbat"), "no longer watched");
+        assert_eq!(indexer.progress().error, None);
+
+        let missing = indexer.watch(&[docs.path().join("nowhere")]).unwrap_err();
+        assert!(missing.to_string().contains("nowhere"), "{missing}");
     }
 }

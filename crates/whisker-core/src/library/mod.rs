@@ -14,6 +14,7 @@ use whisker_index::{FileStatus, Hit, Mode, SearchOptions, Stats, Store, StoredCh
 
 pub use add::{AddReport, Failure};
 pub use indexer::{IndexProgress, Indexer, SharedLibrary};
+pub use watch::FolderWatch;
 
 use crate::config::Config;
 use crate::embedding::Embedding;
