@@ -33,6 +33,7 @@ fn the_app_end_to_end() {
     rewrite_a_paragraph(&s);
     draft_edit_and_export_a_deck(&s, &home);
     talk_with_the_back_button_held(&s);
+    talk_with_the_hotkey_held(&s);
     a_setting_persists(&s, &home);
     every_screen_in_each_theme_and_language(&s);
     esc_hides_and_the_forward_button_shows_the_popup(&s);
@@ -283,6 +284,34 @@ fn talk_with_the_back_button_held(s: &Session) {
     );
     let question = s.text(&s.find(".exchange:last-child .question"));
     assert!(question.to_lowercase().contains("young man"), "{question}");
+}
+
+/// The hotkey held down (past a press, through X's key auto-repeat) talks
+/// like the mouse button: listening in Voice mode, the question asked on
+/// release.
+fn talk_with_the_hotkey_held(s: &Session) {
+    let before = s.execute(
+        "return document.querySelectorAll('.exchange').length",
+        json!([]),
+    );
+    xdotool(&["keydown", "--clearmodifiers", "ctrl+alt+space"]);
+    s.wait_until(
+        "the popup listens while the hotkey is held",
+        "return document.getElementById('voice-mic')?.getAttribute('aria-pressed') === 'true'",
+        Duration::from_secs(30),
+    );
+    std::thread::sleep(Duration::from_secs(5));
+    xdotool(&["keyup", "ctrl+alt+space"]);
+    s.wait_until(
+        "the question heard is asked when the hotkey is released",
+        &format!(
+            "return document.querySelectorAll('.exchange').length !== {before} \
+               && document.getElementById('ask-stop').hidden \
+               && document.querySelector('.exchange:last-child .question')\
+                    .textContent.toLowerCase().includes('young man')"
+        ),
+        Duration::from_secs(600),
+    );
 }
 
 fn a_setting_persists(s: &Session, home: &Home) {
