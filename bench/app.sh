@@ -25,10 +25,16 @@ WHISKER=${WHISKER:-$ROOT/target/release/whisker}
 RUNS=${RUNS:-5}
 HOTKEY=${HOTKEY:-ctrl+alt+space}
 export WHISKER_MODELS_DIR=${MODELS_DIR:-$ROOT/models}
+# PDFs in the samples need pdfium (make pdfium puts it here).
+export WHISKER_PDFIUM=${WHISKER_PDFIUM:-$ROOT/third_party/pdfium}
 OUT=${OUT:-$ROOT/bench/out/app-$(date +%Y%m%d-%H%M%S)}
 
 log() { printf '[bench-app %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+die() {
+    log "error: $*"
+    [[ -s ${WORK:-}/app.log ]] && { log "the app said:"; tail -n 20 "$WORK/app.log" >&2; }
+    exit 1
+}
 
 if [[ -z ${DISPLAY:-} ]]; then
     exec dbus-run-session -- xvfb-run -a -s "-screen 0 1600x1000x24" "$0" "$@"
@@ -51,12 +57,16 @@ now_ms() { date +%s%3N; }
 # Visible top-level windows named Whisker (the main window, then also the popup).
 visible_windows() { xdotool search --onlyvisible --name '^Whisker$' 2>/dev/null | wc -l; }
 
-# Waits until at least $1 Whisker windows are visible; fails after 60 s.
+# Waits until at least $1 Whisker windows are visible; fails after 60 s, or
+# at once when the app has exited. Polls every 10 ms: each look is an X
+# connection, and polling much faster made Xvfb refuse the app's own
+# (GTK failed to initialise about one start in five).
 wait_windows() {
     local want=$1 deadline=$(( $(now_ms) + 60000 ))
     until (( $(visible_windows) >= want )); do
         (( $(now_ms) < deadline )) || die "no $want visible Whisker window(s) after 60 s"
-        sleep 0.005
+        [[ -n $APP_PID ]] && ! kill -0 "$APP_PID" 2>/dev/null && die "the app exited"
+        sleep 0.01
     done
 }
 
@@ -103,15 +113,16 @@ cpu_ticks() {
     echo "$total"
 }
 
-# Waits until the app has used under 5% of a core for 3 s in a row (idle: no
-# model work; a blinking caret costs a little), at most 10 min.
+# Waits until the app has used under 10% of a core for 3 s in a row (idle: no
+# model work; a blinking caret in a shown window costs ~5% under Xvfb's
+# software rendering), at most 10 min.
 wait_idle() {
     local last now quiet=0 deadline=$(( $(now_ms) + 600000 ))
     last=$(cpu_ticks)
     while (( quiet < 3 )); do
         sleep 1
         now=$(cpu_ticks)
-        if (( now - last <= 5 )); then quiet=$(( quiet + 1 )); else quiet=0; fi
+        if (( now - last <= 10 )); then quiet=$(( quiet + 1 )); else quiet=0; fi
         last=$now
         (( $(now_ms) < deadline )) || die "the app did not go idle within 10 min"
     done
