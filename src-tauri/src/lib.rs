@@ -28,6 +28,15 @@ pub use error::CommandError;
 
 /// Starts the app; returns when it quits.
 pub fn run() -> ExitCode {
+    // GTK would panic with "Failed to initialize GTK": say what is missing.
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        eprintln!(
+            "whisker-app: no display (neither DISPLAY nor WAYLAND_DISPLAY is set): \
+             start it from a desktop session; the `whisker` command works without one"
+        );
+        return ExitCode::from(2);
+    }
     let data_dir = whisker_core::paths::data_dir(None);
     let state = match AppState::open(data_dir) {
         Ok(state) => Arc::new(state),
@@ -103,9 +112,12 @@ pub fn run() -> ExitCode {
     }
 }
 
-/// Tray, hotkey and mouse buttons. None of them is essential: each failure
-/// is reported and the app runs on.
+/// The popup, tray, hotkey and mouse buttons. None of them is essential:
+/// each failure is reported and the app runs on.
 fn setup(app: &tauri::AppHandle) {
+    if let Err(e) = create_popup(app) {
+        eprintln!("whisker-app: no popup window: {e}");
+    }
     if let Err(e) = tray::create(app) {
         eprintln!("whisker-app: no tray icon: {e}");
     }
@@ -115,6 +127,45 @@ fn setup(app: &tauri::AppHandle) {
         eprintln!("whisker-app: {}", e.message);
     }
     start_buttons(app, &state);
+}
+
+/// Creates the popup from its entry in tauri.conf.json (`"create": false`
+/// there). On Linux it shares the main window's web process: WebKitGTK
+/// otherwise gives each window a process of its own (~70 MB more at idle,
+/// bench/RESULTS.md). Not under WebDriver (tauri-driver sets
+/// `TAURI_WEBVIEW_AUTOMATION`): WebKit cannot automate a related view, so
+/// the end-to-end tests drive a popup with its own process.
+fn create_popup(app: &tauri::AppHandle) -> tauri::Result<()> {
+    let config = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == POPUP)
+        .cloned()
+        .ok_or_else(|| tauri::Error::WindowNotFound)?;
+    #[cfg(target_os = "linux")]
+    if let Some(main) = app
+        .get_webview_window(MAIN)
+        .filter(|_| std::env::var_os("TAURI_WEBVIEW_AUTOMATION").is_none())
+    {
+        let app = app.clone();
+        // Runs at once: setup is on the main thread.
+        return main.with_webview(move |view| {
+            let related = tauri::WebviewWindowBuilder::from_config(&app, &config)
+                .and_then(|b| b.with_related_view(view.inner()).build());
+            if let Err(e) = related {
+                eprintln!("whisker-app: popup beside the main window: {e}; opening it alone");
+                let alone =
+                    tauri::WebviewWindowBuilder::from_config(&app, &config).and_then(|b| b.build());
+                if let Err(e) = alone {
+                    eprintln!("whisker-app: no popup window: {e}");
+                }
+            }
+        });
+    }
+    tauri::WebviewWindowBuilder::from_config(app, &config)?.build()?;
+    Ok(())
 }
 
 fn start_buttons(app: &tauri::AppHandle, state: &AppState) {

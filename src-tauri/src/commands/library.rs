@@ -28,15 +28,19 @@ pub async fn library_documents(state: AppStateRef<'_>) -> CommandResult<Vec<Docu
 /// Queues `paths` for indexing; folders are remembered and watched.
 #[tauri::command]
 pub fn library_add(state: AppStateRef<'_>, paths: Vec<PathBuf>) -> CommandResult<()> {
-    let folders: Vec<PathBuf> = paths.iter().filter(|p| p.is_dir()).cloned().collect();
-    if !folders.is_empty() {
-        let mut settings = lock(&state.settings);
+    let mut settings = lock(&state.settings);
+    let mut new_folders: Vec<PathBuf> = paths
+        .iter()
+        .filter(|p| p.is_dir() && !settings.watched.contains(p))
+        .cloned()
+        .collect();
+    new_folders.sort();
+    new_folders.dedup();
+    if new_folders.is_empty() {
+        drop(settings);
+    } else {
         let mut next = settings.clone();
-        for folder in folders {
-            if !next.watched.contains(&folder) {
-                next.watched.push(folder);
-            }
-        }
+        next.watched.extend(new_folders);
         next.save(&state.data_dir)?;
         *settings = next;
         drop(settings);
