@@ -1,6 +1,9 @@
 //! Embedding throughput: passages/s of Whisker's candle embedder on SciFact
 //! abstracts ("title. text", the first `--n` of the corpus). Prints one JSON
 //! record with the same keys as `bench/st_embed.py bench`, for `bench/run.sh`.
+//!
+//! With `--queries FILE` (a BEIR queries.jsonl) it times search queries
+//! instead: each embedded alone, as `whisker search` does, p50/p99 in ms.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,6 +34,9 @@ struct Args {
     /// Timed passes (after one warm-up batch); the best is reported.
     #[arg(long, default_value_t = 1)]
     repeat: usize,
+    /// Time query embedding instead: a BEIR queries.jsonl (field `text`).
+    #[arg(long)]
+    queries: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -54,6 +60,9 @@ fn run(args: Args) -> Result<()> {
     let mut embedder = Embedder::load("all-minilm-l6-v2", &args.model_dir, &spec)?;
     embedder.set_batch_limits(args.batch_size, args.batch_tokens);
     let load_s = start.elapsed().as_secs_f64();
+    if let Some(path) = &args.queries {
+        return time_queries(&embedder, &spec.query_prefix, path, args.repeat);
+    }
     let passages = read_passages(&args.corpus, args.n)?;
     let texts: Vec<&str> = passages.iter().map(String::as_str).collect();
     let start = Instant::now();
@@ -86,6 +95,49 @@ fn run(args: Args) -> Result<()> {
         "load_s": load_s,
         "tokenize_s": tokenize_s,
         "load_before": load_before,
+    });
+    println!("{record}");
+    Ok(())
+}
+
+/// Embeds each query alone, `repeat` times over (after one warm-up pass).
+fn time_queries(embedder: &Embedder, prefix: &str, path: &PathBuf, repeat: usize) -> Result<()> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let queries: Vec<String> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let doc: serde_json::Value = serde_json::from_str(l)?;
+            Ok(doc["text"].as_str().unwrap_or_default().to_string())
+        })
+        .collect::<Result<_>>()?;
+    let tokens: usize = queries
+        .iter()
+        .map(|q| Ok(embedder.tokenize(prefix, &[q])?[0].len()))
+        .sum::<Result<usize>>()?;
+    for q in &queries {
+        embedder.embed_query(q)?;
+    }
+    let mut times = Vec::new();
+    for _ in 0..repeat.max(1) {
+        for q in &queries {
+            let start = Instant::now();
+            embedder.embed_query(q)?;
+            times.push(start.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    let mean = times.iter().sum::<f64>() / times.len() as f64;
+    times.sort_by(f64::total_cmp);
+    let at = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
+    let record = json!({
+        "engine": "whisker",
+        "queries": queries.len(),
+        "mean_tokens": tokens as f64 / queries.len().max(1) as f64,
+        "p50_ms": at(0.5),
+        "p99_ms": at(0.99),
+        "mean_ms": mean,
+        "threads": embedder.threads(),
     });
     println!("{record}");
     Ok(())

@@ -105,8 +105,7 @@ impl Store {
                 fuse(&words, &near, options.fusion)
             }
         };
-        let hits = self.hits(&searcher, &plan, ranked, options.snippets)?;
-        Ok(collapse(hits, k))
+        self.hits(&searcher, &plan, ranked, options.snippets, Some(k))
     }
 
     fn nearest(
@@ -168,27 +167,28 @@ fn normalised(list: &[(DocAddress, f32)]) -> impl Iterator<Item = (DocAddress, f
 }
 
 /// Drops hits that repeat a better one: the same text, or a chunk next to a
-/// better-ranked chunk of the same file (they share their overlap). Keeps `k`.
-pub(crate) fn collapse(hits: Vec<Hit>, k: usize) -> Vec<Hit> {
-    let mut texts: HashSet<blake3::Hash> = HashSet::new();
-    let mut taken: HashSet<(String, u64)> = HashSet::new();
-    let mut out = Vec::with_capacity(k);
-    for hit in hits {
-        if out.len() == k {
-            break;
+/// better-ranked chunk of the same file (they share their overlap). Hits are
+/// offered best first; [`Store::hits`] asks before it cuts a snippet, so only
+/// the hits kept pay for one.
+#[derive(Debug, Default)]
+pub(crate) struct Collapse {
+    texts: HashSet<blake3::Hash>,
+    taken: HashSet<(String, u64)>,
+}
+
+impl Collapse {
+    /// Whether chunk `ord` of `path`, holding `text`, is new; remembers it if so.
+    pub(crate) fn admit(&mut self, path: &str, ord: u64, text: &str) -> bool {
+        let taken = |o: Option<u64>| o.is_some_and(|o| self.taken.contains(&(path.to_string(), o)));
+        if taken(ord.checked_sub(1)) || taken(ord.checked_add(1)) {
+            return false;
         }
-        let neighbour =
-            |ord: Option<u64>| ord.is_some_and(|o| taken.contains(&(hit.path.clone(), o)));
-        if neighbour(hit.ord.checked_sub(1)) || neighbour(hit.ord.checked_add(1)) {
-            continue;
+        if !self.texts.insert(blake3::hash(text.trim().as_bytes())) {
+            return false;
         }
-        if !texts.insert(blake3::hash(hit.text.trim().as_bytes())) {
-            continue;
-        }
-        taken.insert((hit.path.clone(), hit.ord));
-        out.push(hit);
+        self.taken.insert((path.to_string(), ord));
+        true
     }
-    out
 }
 
 #[cfg(test)]

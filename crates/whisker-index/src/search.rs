@@ -16,7 +16,9 @@ use tantivy::{DocAddress, DocSet, Searcher, TantivyDocument, Term};
 use whisker_ingest::Location;
 
 use crate::analyzer::analyzer;
+use crate::catalog::StoredChunk;
 use crate::error::Result;
+use crate::hybrid::Collapse;
 use crate::store::{Store, number, text};
 
 /// Weight of the exact-phrase clause relative to single terms.
@@ -78,7 +80,7 @@ impl Store {
         let searcher = self.reader.searcher();
         let plan = self.plan(query);
         let ranked = self.bm25(&searcher, &plan, k)?;
-        self.hits(&searcher, &plan, ranked, true)
+        self.hits(&searcher, &plan, ranked, true, None)
     }
 
     /// BM25 (words + phrase bonus) ranking of the best `k` chunks.
@@ -129,12 +131,16 @@ impl Store {
 
     /// Loads ranked chunks as hits, with snippets around the query's words
     /// (or the chunk's start when none of them occurs in it).
+    /// The stored chunks of `ranked`, in order. With `collapse_to`, hits
+    /// that repeat a better one are dropped (see [`Collapse`]) and the
+    /// first `k` kept are returned: later documents are not even read.
     pub(crate) fn hits(
         &self,
         searcher: &Searcher,
         plan: &Plan,
         ranked: Vec<(DocAddress, f32)>,
         snippets: bool,
+        collapse_to: Option<usize>,
     ) -> Result<Vec<Hit>> {
         let snippet_query: Option<&dyn Query> = match (&plan.terms, &plan.phrase) {
             _ if !snippets => None,
@@ -149,10 +155,20 @@ impl Store {
         if let Some(s) = snippets.as_mut() {
             s.set_max_num_chars(SNIPPET_CHARS);
         }
-        let mut hits = Vec::with_capacity(ranked.len());
+        let mut seen = Collapse::default();
+        let mut hits = Vec::with_capacity(collapse_to.unwrap_or(ranked.len()));
         for (address, score) in ranked {
+            if collapse_to.is_some_and(|k| hits.len() >= k) {
+                break;
+            }
             let doc: TantivyDocument = searcher.doc(address)?;
-            hits.push(self.hit(&doc, score, snippets.as_ref())?);
+            let chunk = self.stored_chunk(&doc)?;
+            if collapse_to.is_some()
+                && !seen.admit(text(&doc, self.fields.path), chunk.ord, &chunk.text)
+            {
+                continue;
+            }
+            hits.push(self.hit(&doc, chunk, score, snippets.as_ref()));
         }
         Ok(hits)
     }
@@ -160,11 +176,11 @@ impl Store {
     fn hit(
         &self,
         doc: &TantivyDocument,
+        chunk: StoredChunk,
         score: f32,
         snippets: Option<&SnippetGenerator>,
-    ) -> Result<Hit> {
+    ) -> Hit {
         let f = &self.fields;
-        let chunk = self.stored_chunk(doc)?;
         let snippet = snippets.map(|s| s.snippet_from_doc(doc));
         let (snippet_text, highlights) = match snippet.filter(|s| !s.fragment().is_empty()) {
             None => (lead(&chunk.text, SNIPPET_CHARS), Vec::new()),
@@ -173,7 +189,7 @@ impl Store {
                 (snippet.fragment().to_string(), ranges.collect())
             }
         };
-        Ok(Hit {
+        Hit {
             path: text(doc, f.path).to_string(),
             title: text(doc, f.title).to_string(),
             kind: text(doc, f.kind).to_string(),
@@ -184,7 +200,7 @@ impl Store {
             text: chunk.text,
             chunk_id: number(doc, f.chunk_id),
             ord: chunk.ord,
-        })
+        }
     }
 
     /// Analyses the query like the text. Words (and Han characters that no

