@@ -288,8 +288,8 @@ fn scan(
     scan_any(segment, reader, query, segment_ord, rows, top)
 }
 
-/// [`scan_any`] compiled for AVX2: 256-bit lanes, and the int8 products as
-/// 16-bit multiply-adds. Twice the SSE2 baseline's speed or more.
+/// [`scan_any`] compiled for AVX2: 256-bit lanes instead of the x86-64
+/// baseline's 128 (see `bench/RESULTS.md` for the scan's speed).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn scan_avx2(
