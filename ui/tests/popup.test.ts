@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 
 import { setLocale } from "../src/i18n";
 import { Popup } from "../src/popup/popup";
@@ -121,6 +121,11 @@ describe("popup", () => {
     await flush();
     expect(popup.current()).toBe("ask");
     expect(backend.calls.find((c) => c.method === "ask")!.args[1]).toBe("what is a network element");
+    // The answer streams on after the question is sent: let it finish here,
+    // or it would draw into a document that Vitest has already taken down.
+    await vi.waitFor(() => expect(document.querySelector(".exchange .sources .source")).not.toBeNull(), {
+      timeout: 10_000,
+    });
   });
 
   it("says so when there is no microphone, and when nothing was heard", async () => {
