@@ -129,11 +129,11 @@ impl Store {
         Ok(ranked)
     }
 
-    /// Loads ranked chunks as hits, with snippets around the query's words
-    /// (or the chunk's start when none of them occurs in it).
-    /// The stored chunks of `ranked`, in order. With `collapse_to`, hits
-    /// that repeat a better one are dropped (see [`Collapse`]) and the
-    /// first `k` kept are returned: later documents are not even read.
+    /// Loads ranked chunks as hits, in order, with snippets around the
+    /// query's words (or the chunk's start when none of them occurs in it).
+    /// With `collapse_to`, hits that repeat a better one are dropped (see
+    /// [`Collapse`]) and the first `k` kept are returned: later documents
+    /// are not even read.
     pub(crate) fn hits(
         &self,
         searcher: &Searcher,

@@ -28,22 +28,27 @@ pub async fn library_documents(state: AppStateRef<'_>) -> CommandResult<Vec<Docu
 /// Queues `paths` for indexing; folders are remembered and watched.
 #[tauri::command]
 pub fn library_add(state: AppStateRef<'_>, paths: Vec<PathBuf>) -> CommandResult<()> {
-    let mut settings = lock(&state.settings);
-    let mut new_folders: Vec<PathBuf> = paths
-        .iter()
-        .filter(|p| p.is_dir() && !settings.watched.contains(p))
-        .cloned()
-        .collect();
-    new_folders.sort();
-    new_folders.dedup();
-    if new_folders.is_empty() {
-        drop(settings);
-    } else {
-        let mut next = settings.clone();
-        next.watched.extend(new_folders);
-        next.save(&state.data_dir)?;
-        *settings = next;
-        drop(settings);
+    // The settings lock is let go before re-watching, which takes it again.
+    let watch_more = {
+        let mut settings = lock(&state.settings);
+        let mut new_folders: Vec<PathBuf> = paths
+            .iter()
+            .filter(|p| p.is_dir() && !settings.watched.contains(p))
+            .cloned()
+            .collect();
+        new_folders.sort();
+        new_folders.dedup();
+        if !new_folders.is_empty() {
+            let mut next = settings.clone();
+            next.watched.extend(new_folders);
+            next.save(&state.data_dir)?;
+            *settings = next;
+            true
+        } else {
+            false
+        }
+    };
+    if watch_more {
         state.rewatch();
     }
     state.indexer.add(paths);
