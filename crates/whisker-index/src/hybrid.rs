@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use tantivy::DocAddress;
 
 use crate::error::Result;
-use crate::search::Hit;
+use crate::search::{Hit, Plan};
 use crate::store::Store;
 use crate::vectors::Precision;
 
@@ -82,6 +82,23 @@ pub struct SearchOptions {
     pub snippets: bool,
 }
 
+/// A search half done: the query analysed and, in BM25 and hybrid modes,
+/// ranked by its words. [`Store::search_with`] is [`Store::begin_search`]
+/// then [`Store::finish_search`]; a caller that still has to embed the
+/// query does that meanwhile, on another core.
+pub struct Begun {
+    searcher: tantivy::Searcher,
+    plan: Plan,
+    /// The BM25 ranking; `None` in vector mode.
+    words: Option<Vec<(DocAddress, f32)>>,
+}
+
+impl std::fmt::Debug for Begun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Begun").field("words", &self.words).finish()
+    }
+}
+
 impl Store {
     /// Searches in `options.mode`. Vector and hybrid modes need `vector`;
     /// without it they rank by BM25 alone (the caller says so to the user).
@@ -91,21 +108,53 @@ impl Store {
         vector: Option<VectorQuery>,
         options: &SearchOptions,
     ) -> Result<Vec<Hit>> {
+        let begun = self.begin_search(text, options)?;
+        self.finish_search(begun, vector, options)
+    }
+
+    /// The first half of [`Store::search_with`]: everything that does not
+    /// need the query's vector.
+    pub fn begin_search(&self, text: &str, options: &SearchOptions) -> Result<Begun> {
         let searcher = self.reader.searcher();
         let plan = self.plan(text);
-        let k = options.k;
-        // Fetch extra so de-duplication still leaves k.
-        let depth = (k + k / 2 + 4).max(50);
-        let ranked = match (options.mode, vector) {
-            (Mode::Bm25, _) | (_, None) => self.bm25(&searcher, &plan, depth)?,
-            (Mode::Vector, Some(v)) => self.nearest(&searcher, v, depth, options.precision)?,
-            (Mode::Hybrid, Some(v)) => {
-                let words = self.bm25(&searcher, &plan, depth)?;
-                let near = self.nearest(&searcher, v, depth, options.precision)?;
-                fuse(&words, &near, options.fusion)
-            }
+        let words = match options.mode {
+            Mode::Vector => None,
+            Mode::Bm25 | Mode::Hybrid => Some(self.bm25(&searcher, &plan, depth(options.k))?),
         };
-        self.hits(&searcher, &plan, ranked, options.snippets, Some(k))
+        Ok(Begun {
+            searcher,
+            plan,
+            words,
+        })
+    }
+
+    /// The second half of [`Store::search_with`]: the vector ranking, the
+    /// fusion and the hits. `begun` must come from the same `options`.
+    pub fn finish_search(
+        &self,
+        begun: Begun,
+        vector: Option<VectorQuery>,
+        options: &SearchOptions,
+    ) -> Result<Vec<Hit>> {
+        let Begun {
+            searcher,
+            plan,
+            words,
+        } = begun;
+        let ranked = match (options.mode, vector, words) {
+            (Mode::Vector | Mode::Hybrid, Some(v), words) => {
+                let near = self.nearest(&searcher, v, depth(options.k), options.precision)?;
+                match words {
+                    Some(words) => fuse(&words, &near, options.fusion),
+                    None => near,
+                }
+            }
+            // BM25 mode, or no vector: the words' ranking.
+            (_, _, Some(words)) => words,
+            // Vector mode without a vector.
+            (_, _, None) => self.bm25(&searcher, &plan, depth(options.k))?,
+        };
+        self.hits(&searcher, &plan, ranked, options.snippets, Some(options.k))
     }
 
     fn nearest(
@@ -125,6 +174,12 @@ impl Store {
         )?;
         Ok(found.into_iter().map(|s| (s.address, s.score)).collect())
     }
+}
+
+/// Candidates taken from each ranking for `k` hits: extra, so
+/// de-duplication still leaves `k`.
+fn depth(k: usize) -> usize {
+    (k + k / 2 + 4).max(50)
 }
 
 /// Combines two rankings (each best first) into one, best first.

@@ -43,7 +43,7 @@ mod writer;
 
 pub use catalog::{Embedding, FileRecord, FileStatus, NewChunk, StoredChunk, chunk_id};
 pub use error::{Error, Result};
-pub use hybrid::{Fusion, Mode, SearchOptions, VectorQuery};
+pub use hybrid::{Begun, Fusion, Mode, SearchOptions, VectorQuery};
 pub use pending::{Pending, PendingChunk};
 pub use search::Hit;
 pub use store::{Stats, Store};

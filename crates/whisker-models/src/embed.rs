@@ -29,6 +29,7 @@
 mod attention;
 mod batch;
 mod bert;
+mod few_rows;
 mod kernels;
 mod pool;
 

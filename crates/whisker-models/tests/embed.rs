@@ -121,10 +121,12 @@ fn a_text_gets_the_same_vector_alone_and_in_a_mixed_batch() {
     ];
     let batch = e.embed_passages(&texts).unwrap();
     for (text, in_batch) in texts.iter().zip(&batch) {
+        // Alone, a short text takes the few-rows kernel, whose weights are
+        // rounded to f16: close to the batch's f32 vector, not equal.
         let alone = e.embed_passages(&[text]).unwrap().remove(0);
         let diff = max_abs_diff(&alone, in_batch);
         assert!(
-            diff < 1e-4,
+            diff < 5e-4,
             "{text:?}: differs by {diff} alone vs in a batch"
         );
     }

@@ -248,31 +248,41 @@ impl Library {
 
     /// [`Library::search`] with every option explicit.
     pub fn search_with(&self, query: &str, mut options: SearchOptions) -> Result<Found> {
-        let mut note = None;
-        let mut query_vector = None;
-        if options.mode != Mode::Bm25 {
-            match self.embedding.get() {
-                Some(embedder) => {
-                    let vector = self
-                        .embedding
-                        .embed_query(&embedder, query)
-                        .map_err(Error::Model)?;
-                    query_vector = Some((embedder, vector));
-                }
-                None => {
-                    note = self.embedding.note();
-                    options.mode = Mode::Bm25;
-                }
-            }
-        }
-        let vector = query_vector.as_ref().map(|(e, v)| VectorQuery {
-            model: e.id(),
-            vector: v,
+        let embedder = match options.mode {
+            Mode::Bm25 => None,
+            Mode::Vector | Mode::Hybrid => self.embedding.get(),
+        };
+        let Some(embedder) = embedder else {
+            let note = match options.mode {
+                Mode::Bm25 => None,
+                Mode::Vector | Mode::Hybrid => self.embedding.note(),
+            };
+            options.mode = Mode::Bm25;
+            let hits = self.store.search_with(query, None, &options)?;
+            return Ok(Found {
+                mode: options.mode,
+                note,
+                hits,
+            });
+        };
+        // The query's embedding on a second core while the words are ranked
+        // on this one (each takes a few milliseconds; see bench/RESULTS.md).
+        let (vector, begun) = std::thread::scope(|s| {
+            let vector = s.spawn(|| self.embedding.embed_query(&embedder, query));
+            let begun = self.store.begin_search(query, &options);
+            (vector.join(), begun)
         });
-        let hits = self.store.search_with(query, vector, &options)?;
+        let vector = vector
+            .map_err(|_| Error::Invalid("embedding the query failed (a bug: it panicked)".into()))?
+            .map_err(Error::Model)?;
+        let vector = VectorQuery {
+            model: embedder.id(),
+            vector: &vector,
+        };
+        let hits = self.store.finish_search(begun?, Some(vector), &options)?;
         Ok(Found {
             mode: options.mode,
-            note,
+            note: None,
             hits,
         })
     }

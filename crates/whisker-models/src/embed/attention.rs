@@ -12,6 +12,7 @@ use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, bail};
 use gemm::Parallelism;
 use rayon::prelude::*;
 
+use super::few_rows::FEW_ROWS;
 use super::kernels::softmax_row;
 
 /// Scores per block of query rows (128 KiB): whole rows, as many as fit.
@@ -54,10 +55,14 @@ impl CustomOp1 for Attention {
         let tasks: Vec<(usize, usize)> = (0..self.lens.len())
             .flat_map(|s| (0..self.heads).map(move |h| (s, h)))
             .collect();
-        let outs: Vec<Vec<f32>> = tasks
-            .par_iter()
-            .map(|&(s, h)| self.head(&qkv[starts[s] * h3..][..self.lens[s] * h3], h))
-            .collect();
+        let head =
+            |&(s, h): &(usize, usize)| self.head(&qkv[starts[s] * h3..][..self.lens[s] * h3], h);
+        // A few tokens (a query) are done before the pool would wake up.
+        let outs: Vec<Vec<f32>> = if n <= FEW_ROWS {
+            tasks.iter().map(head).collect()
+        } else {
+            tasks.par_iter().map(head).collect()
+        };
         let mut dst = vec![0f32; n * hidden];
         let hd = hidden / self.heads;
         for (&(s, h), out) in tasks.iter().zip(&outs) {

@@ -6,8 +6,8 @@
 //! sequences of a batch are packed end to end, without padding, so the
 //! linear layers see only real tokens and attention (per sequence, in
 //! [`super::attention`]) needs no mask; the query, key and value projections
-//! are one matrix product; weights are stored transposed, so every product
-//! reads a row-major right-hand side; bias, GELU, residual and layer norm run
+//! are one matrix product; a product of a few rows (a query) runs a kernel
+//! of its own ([`super::few_rows`]); bias, GELU, residual and layer norm run
 //! fused and in place. Also loads XLM-R-style checkpoints (positions counted
 //! from `pad_token_id + 1`).
 
@@ -18,6 +18,7 @@ use candle_nn::{Embedding, VarBuilder};
 use serde::Deserialize;
 
 use super::attention::Attention;
+use super::few_rows::Weight;
 use super::kernels::{AddNorm, BiasGelu};
 
 /// The parts of a BERT-family `config.json` the encoder uses. Optional
@@ -101,9 +102,9 @@ fn mmap_weights(path: &Path, device: &Device) -> Result<VarBuilder<'static>> {
     unsafe { VarBuilder::from_mmaped_safetensors(&[path], DType::F32, device) }
 }
 
-/// A linear layer's weight, transposed to `(in, out)` and contiguous, and its bias.
+/// A linear layer's weight, `(out, in)` as stored, and its bias.
 fn linear(vb: VarBuilder, inp: usize, out: usize) -> Result<(Tensor, Vec<f32>)> {
-    let w = vb.get((out, inp), "weight")?.t()?.contiguous()?;
+    let w = vb.get((out, inp), "weight")?;
     let b = vb.get(out, "bias")?.to_vec1::<f32>()?;
     Ok((w, b))
 }
@@ -125,13 +126,13 @@ fn add_norm(vb: VarBuilder, dims: usize, eps: f64, bias: Option<Vec<f32>>) -> Re
 }
 
 struct Layer {
-    qkv: Tensor,
+    qkv: Weight,
     qkv_bias: Vec<f32>,
-    out: Tensor,
+    out: Weight,
     out_norm: AddNorm,
-    up: Tensor,
+    up: Weight,
     up_act: BiasGelu,
-    down: Tensor,
+    down: Weight,
     down_norm: AddNorm,
     heads: usize,
 }
@@ -148,13 +149,13 @@ impl Layer {
         let (down, down_b) = linear(vb.pp("output.dense"), i, h)?;
         let eps = c.layer_norm_eps;
         Ok(Self {
-            qkv: Tensor::cat(&[q, k, v], 1)?,
+            qkv: Weight::new(Tensor::cat(&[q, k, v], 0)?)?,
             qkv_bias: [qb, kb, vb_].concat(),
-            out,
+            out: Weight::new(out)?,
             out_norm: add_norm(attn.pp("output.LayerNorm"), h, eps, Some(out_b))?,
-            up,
+            up: Weight::new(up)?,
             up_act: BiasGelu { bias: up_b },
-            down,
+            down: Weight::new(down)?,
             down_norm: add_norm(vb.pp("output.LayerNorm"), h, eps, Some(down_b))?,
             heads: c.num_attention_heads,
         })
@@ -167,12 +168,12 @@ impl Layer {
             heads: self.heads,
             lens: lens.to_vec(),
         };
-        let ctx = xs.matmul(&self.qkv)?.apply_op1_no_bwd(&attention)?;
-        let attn = ctx.matmul(&self.out)?;
+        let ctx = self.qkv.forward(xs)?.apply_op1_no_bwd(&attention)?;
+        let attn = self.out.forward(&ctx)?;
         attn.inplace_op2(xs, &self.out_norm)?;
-        let up = attn.matmul(&self.up)?;
+        let up = self.up.forward(&attn)?;
         up.inplace_op1(&self.up_act)?;
-        let down = up.matmul(&self.down)?;
+        let down = self.down.forward(&up)?;
         down.inplace_op2(&attn, &self.down_norm)?;
         Ok(down)
     }

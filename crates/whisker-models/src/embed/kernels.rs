@@ -10,8 +10,26 @@
 use candle_core::{CpuStorage, InplaceOp1, InplaceOp2, Layout, Result, bail};
 use rayon::prelude::*;
 
+use super::few_rows::FEW_ROWS;
+
 /// Rows handed to one thread at a time: big enough to amortise scheduling.
 const ROWS_PER_TASK: usize = 16;
+
+/// Calls `f(task, rows)` on each block of [`ROWS_PER_TASK`] rows of `cols`
+/// values: across the thread pool, or on the calling thread when there are
+/// only a few rows (a query), where waking the pool costs more than the work.
+fn for_each_task(xs: &mut [f32], cols: usize, f: impl Fn(usize, &mut [f32]) + Sync) {
+    let chunk = cols.max(1) * ROWS_PER_TASK;
+    if xs.len() <= FEW_ROWS * cols {
+        xs.chunks_mut(chunk)
+            .enumerate()
+            .for_each(|(c, rows)| f(c, rows));
+    } else {
+        xs.par_chunks_mut(chunk)
+            .enumerate()
+            .for_each(|(c, rows)| f(c, rows));
+    }
+}
 
 /// `exp(x)` to ~2 ulp for x ≤ 88 (Cephes' `expf` polynomial); underflows to 0.
 #[inline(always)]
@@ -91,8 +109,7 @@ impl InplaceOp1 for BiasGelu {
     fn cpu_fwd(&self, s: &mut CpuStorage, l: &Layout) -> Result<()> {
         let xs = f32_slice_mut(s, l, self.name())?;
         let cols = self.bias.len();
-        xs.par_chunks_mut(cols * ROWS_PER_TASK)
-            .for_each(|rows| bias_gelu_rows(rows, &self.bias));
+        for_each_task(xs, cols, |_, rows| bias_gelu_rows(rows, &self.bias));
         Ok(())
     }
 }
@@ -169,8 +186,7 @@ impl InplaceOp2 for AddNorm {
         if xs.len() % cols != 0 || res_rows == 0 || residual.len() % cols != 0 {
             bail!("add-norm: shapes {:?} and {:?}", l.dims(), rl.dims());
         }
-        let chunk = cols * ROWS_PER_TASK;
-        xs.par_chunks_mut(chunk).enumerate().for_each(|(c, rows)| {
+        for_each_task(xs, cols, |c, rows| {
             for (i, x) in rows.chunks_exact_mut(cols).enumerate() {
                 let r = (c * ROWS_PER_TASK + i) % res_rows;
                 self.row(x, &residual[r * cols..(r + 1) * cols]);
