@@ -120,9 +120,9 @@ fn random_unit(seed: &mut u64, dims: usize) -> Vec<f32> {
     v.iter().map(|x| x / norm).collect()
 }
 
-/// The default precision scans int8 and rescores in f32: on random vectors
-/// (the hardest case: scores crowd together) the result is exactly what a
-/// full f32 scan gives, across segments and after a deletion.
+/// The default precision gives exactly what a plain f32 scan gives, on
+/// random vectors (the hardest case: scores crowd together), across
+/// segments, after a deletion, with the scan split across threads.
 #[test]
 fn f32_precision_equals_a_full_f32_scan() {
     let dir = tempfile::tempdir().unwrap();
@@ -131,7 +131,7 @@ fn f32_precision_equals_a_full_f32_scan() {
     let mut all: Vec<(String, Vec<f32>)> = Vec::new();
     for batch in 0..4 {
         let mut w = store.writer().unwrap();
-        for i in 0..500 {
+        for i in 0..5_000 {
             let path = format!("/{batch}/{i}.txt");
             let v = random_unit(&mut seed, dims);
             let text = format!("chunk {batch} {i}");
