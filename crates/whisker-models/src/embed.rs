@@ -8,7 +8,9 @@
 //! the inputs by token count and cuts them into batches, runs the encoder on
 //! each batch packed end to end (no padding), pools ([`Pooling`]) and
 //! L2-normalises, and returns the vectors in input order. Threads: all
-//! physical cores (candle's default; `RAYON_NUM_THREADS` overrides).
+//! physical cores (candle's default; `RAYON_NUM_THREADS` overrides), except
+//! for a few tokens — a query — which run on the calling thread alone
+//! (see `embed/few_rows.rs`).
 //!
 //! It does not download models (that is [`crate::fetch`]) nor store vectors.
 //!
