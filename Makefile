@@ -91,7 +91,7 @@ bench-deps: deps
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $$missing; \
 	fi
 
-## bench-venv: bench/.venv with sentence-transformers and torch (CPU use), checked by a matmul
+## bench-venv: bench/.venv with sentence-transformers and torch (CPU use), checked by a matmul, and lancedb (bench/vectors.sh)
 bench-venv: $(BENCH_VENV)/.installed
 $(BENCH_VENV)/.installed: bench/requirements-embed.txt
 	python3 -m venv $(BENCH_VENV)
@@ -219,6 +219,7 @@ bench: bench-deps pdfium bench-venv bench-llama-venv
 	$(CARGO) build --workspace --release
 	python3 bench/pdf_quality.py
 	bench/run.sh
+	bench/vectors.sh
 	bench/embed.sh
 	target/release/whisker models fetch --role generate
 	bench/generate.sh

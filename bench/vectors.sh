@@ -7,7 +7,8 @@
 #
 # Environment (defaults in brackets):
 #   Q_CORPUS [bench/corpus-q]  made by bench/run.sh (110 MB, 5,500 files, ~111k chunks)
-#   PY_PEER [bench/.venv/bin/python]  a Python with lancedb and numpy (make bench-deps)
+#   PY_PEER [bench/.venv/bin/python]  a Python with lancedb and numpy (make bench-venv)
+#   BIN [target/release]  Whisker's release binaries
 #   N_QUERIES [200] K [10] REPEAT [3] SEED [1] THREADS [2]
 #   WORK [mktemp -d]  OUT [bench/out/vectors-<timestamp>]
 set -euo pipefail
@@ -22,7 +23,7 @@ REPEAT=${REPEAT:-3}
 SEED=${SEED:-1}
 THREADS=${THREADS:-2}
 OUT=${OUT:-$BENCH/out/vectors-$(date +%Y%m%d-%H%M%S)}
-BIN=$ROOT/target/release
+BIN=${BIN:-$ROOT/target/release}
 MODEL=all-minilm-l6-v2
 # A release build looks for models in its data dir: use the source tree's (make models).
 export WHISKER_MODELS_DIR=${WHISKER_MODELS_DIR:-$ROOT/models}
