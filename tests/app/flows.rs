@@ -106,8 +106,11 @@ fn ask_and_open_a_citation(s: &Session, home: &Home) {
     );
     s.wait_until(
         "an answer with sources",
-        "return !!document.querySelector('.exchange .sources .source') \
-           && document.getElementById('ask-stop').hidden",
+        &failed_or(
+            ".exchange .error",
+            "!!document.querySelector('.exchange .sources .source') \
+               && document.getElementById('ask-stop').hidden",
+        ),
         Duration::from_secs(600),
     );
     let answer = s.text(&s.find(".exchange .answer"));
@@ -173,8 +176,11 @@ fn rewrite_a_paragraph(s: &Session) {
     click(s, "#write-run");
     s.wait_until(
         "a rewritten text",
-        "return document.getElementById('write-result').textContent.trim() !== '' \
-           && !document.getElementById('write-copy').disabled",
+        &failed_or(
+            "#write-result .error",
+            "document.getElementById('write-result').textContent.trim() !== '' \
+               && !document.getElementById('write-copy').disabled",
+        ),
         Duration::from_secs(600),
     );
     screenshot(s, "popup-write-light-en");
@@ -195,8 +201,11 @@ fn draft_edit_and_export_a_deck(s: &Session, home: &Home) {
     click(s, "#slides-draft");
     s.wait_until(
         "an outline to edit",
-        "return document.querySelectorAll('#slides-outline .slide-card').length >= 2 \
-           && document.querySelector('#mode-slides .status').hidden",
+        &failed_or(
+            "#slides-outline .error",
+            "document.querySelectorAll('#slides-outline .slide-card').length >= 2 \
+               && document.querySelector('#mode-slides .status').hidden",
+        ),
         Duration::from_secs(600),
     );
     let edited = "Why a mouse button";
@@ -278,8 +287,11 @@ fn talk_with_the_back_button_held(s: &Session) {
     xdotool(&["mouseup", "8"]);
     s.wait_until(
         "the question heard is asked",
-        "return document.querySelectorAll('.exchange').length === 2 \
-           && document.getElementById('ask-stop').hidden",
+        &failed_or(
+            ".exchange:last-child .error",
+            "document.querySelectorAll('.exchange').length === 2 \
+               && document.getElementById('ask-stop').hidden",
+        ),
         Duration::from_secs(600),
     );
     let question = s.text(&s.find(".exchange:last-child .question"));
@@ -434,6 +446,16 @@ fn the_watched_folder_follows_its_files(s: &Session, home: &Home) {
 }
 
 /// Polls `done` (a file, the page) every 200 ms for up to two minutes.
+/// A `wait_until` script: the text of the first `error` element when there
+/// is one (the model failed: stop waiting), else whether `done` holds.
+fn failed_or(error: &str, done: &str) -> String {
+    format!(
+        "const e = document.querySelector('{error}'); \
+         if (e) return e.textContent || 'an empty error box'; \
+         return {done};"
+    )
+}
+
 fn wait_for(mut done: impl FnMut() -> bool, what: &str) {
     for _ in 0..600 {
         if done() {

@@ -165,6 +165,11 @@ impl Session {
             if value == Value::Bool(true) {
                 return;
             }
+            // A script returns a string when the page shows it failed: no
+            // point waiting out the timeout.
+            if let Value::String(shown) = &value {
+                panic!("{what}: the page shows an error instead: {shown}");
+            }
             if started.elapsed() >= timeout {
                 let body = json!({"script": "return document.body.innerText", "args": []});
                 let page = send_raw(&self.agent, "POST", &url, Some(body));
