@@ -228,20 +228,22 @@ fn normalised(list: &[(DocAddress, f32)]) -> impl Iterator<Item = (DocAddress, f
 #[derive(Debug, Default)]
 pub(crate) struct Collapse {
     texts: HashSet<blake3::Hash>,
-    taken: HashSet<(String, u64)>,
+    /// The chunks kept so far, by file.
+    taken: HashMap<String, HashSet<u64>>,
 }
 
 impl Collapse {
     /// Whether chunk `ord` of `path`, holding `text`, is new; remembers it if so.
     pub(crate) fn admit(&mut self, path: &str, ord: u64, text: &str) -> bool {
-        let taken = |o: Option<u64>| o.is_some_and(|o| self.taken.contains(&(path.to_string(), o)));
+        let kept = self.taken.get(path);
+        let taken = |o: Option<u64>| o.is_some_and(|o| kept.is_some_and(|k| k.contains(&o)));
         if taken(ord.checked_sub(1)) || taken(ord.checked_add(1)) {
             return false;
         }
         if !self.texts.insert(blake3::hash(text.trim().as_bytes())) {
             return false;
         }
-        self.taken.insert((path.to_string(), ord));
+        self.taken.entry(path.to_string()).or_default().insert(ord);
         true
     }
 }
