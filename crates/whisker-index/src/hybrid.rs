@@ -266,6 +266,18 @@ mod tests {
     }
 
     #[test]
+    fn collapse_drops_neighbours_of_a_kept_chunk_and_repeated_text() {
+        let mut c = Collapse::default();
+        assert!(c.admit("/a", 3, "three"));
+        assert!(!c.admit("/a", 2, "two"), "the chunk before a kept one");
+        assert!(!c.admit("/a", 4, "four"), "the chunk after a kept one");
+        assert!(c.admit("/a", 5, "five"), "two away is not a neighbour");
+        assert!(c.admit("/b", 4, "other file"));
+        assert!(!c.admit("/c", 9, "  three "), "the same text elsewhere");
+        assert!(c.admit("/a", 0, "zero"));
+    }
+
+    #[test]
     fn convex_weight_one_is_the_vector_ranking() {
         let words = [(addr(1), 9.0), (addr(2), 5.0)];
         let near = [(addr(2), 0.9), (addr(1), 0.1)];
