@@ -130,10 +130,7 @@ impl CustomOp1 for Weight {
 #[allow(unsafe_code)]
 fn matmul(x: &[f32], w: &[f16], k: usize, n: usize, y: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2")
-        && std::arch::is_x86_feature_detected!("fma")
-        && std::arch::is_x86_feature_detected!("f16c")
-    {
+    if super::kernels::has_avx2() && std::arch::is_x86_feature_detected!("f16c") {
         // SAFETY: a `target_feature` function needs only that the CPU has
         // the features, which was just checked.
         return unsafe { avx2::matmul(x, w, k, n, y) };
@@ -143,8 +140,9 @@ fn matmul(x: &[f32], w: &[f16], k: usize, n: usize, y: &mut [f32]) {
 
 /// Strip by strip, each passed over by every block of input rows (the
 /// strip, 3 × 0.75–3 KiB, stays in cache meanwhile, so the weights, the
-/// bulk of the bytes, are read from memory once); `block(strip, row, rows,
-/// sums)` returns the block's sums, which land in `y`.
+/// bulk of the bytes, are read from memory once); `block(strip, row, rows)`
+/// returns the sums of `rows` input rows from `row` with that strip, which
+/// land in `y`.
 #[inline(always)]
 fn for_each_block(
     m: usize,
