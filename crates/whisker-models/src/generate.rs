@@ -34,6 +34,7 @@ mod quant;
 mod requant;
 mod sample;
 mod stream;
+mod team;
 mod template;
 mod tokenizer;
 

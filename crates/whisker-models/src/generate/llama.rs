@@ -2,8 +2,9 @@
 //! TinyLlama, Mistral), the same computation as candle's `quantized_llama`
 //! with less copying: the KV cache grows in place, query heads read their
 //! shared KV head directly, q/k/v and gate/up are one product each, and the
-//! weights in Q4_0, Q4_1 and Q8_0 go through [`super::quant`]'s kernels.
-//! Tensors in other formats (K-quants, F16…) keep candle's `QMatMul`.
+//! weights in Q4_0, Q4_1 and Q8_0 go through [`super::quant`]'s kernels,
+//! run by a [`Team`] of threads the model keeps. Tensors in other formats
+//! (K-quants, F16…) keep candle's `QMatMul`.
 //!
 //! It does not do mixtures of experts, nor rotary dimensions smaller than
 //! the head: [`Llama::supports`] says no, and candle's model runs those.
@@ -19,6 +20,7 @@ use candle_core::quantized::{QMatMul, QTensor};
 use candle_core::{Device, Module, Result, Tensor, bail};
 
 use super::quant::{self, QActs, QMatrix};
+use super::team::Team;
 use attention::{Heads, KvCache, Rope};
 
 /// The hyper-parameters, from the GGUF metadata.
@@ -99,6 +101,7 @@ impl Linear {
         acts: &mut QActs,
         quantized: &mut bool,
         out: &mut [f32],
+        team: &Team,
     ) -> Result<()> {
         match self {
             Linear::Ours(m) => {
@@ -106,7 +109,7 @@ impl Linear {
                     acts.quantize(xs, cols);
                     *quantized = true;
                 }
-                quant::matmul(m, acts, out)
+                quant::matmul(m, acts, out, team)
             }
             Linear::Candle { inner, .. } => {
                 let x = Tensor::from_slice(xs, (xs.len() / cols, cols), &Device::Cpu)?;
@@ -148,14 +151,14 @@ impl Projection {
         out.resize(tokens * self.rows, 0.0);
         let mut quantized = false;
         if let [only] = &self.parts[..] {
-            return only.forward(xs, cols, &mut s.acts, &mut quantized, out);
+            return only.forward(xs, cols, &mut s.acts, &mut quantized, out, &s.team);
         }
         let mut first = 0;
         for part in &self.parts {
             let n = part.rows();
             s.part.clear();
             s.part.resize(tokens * n, 0.0);
-            part.forward(xs, cols, &mut s.acts, &mut quantized, &mut s.part)?;
+            part.forward(xs, cols, &mut s.acts, &mut quantized, &mut s.part, &s.team)?;
             for (t, y) in s.part.chunks_exact(n).enumerate() {
                 out[t * self.rows + first..t * self.rows + first + n].copy_from_slice(y);
             }
@@ -175,9 +178,12 @@ struct Layer {
     down: Projection,
 }
 
-/// Buffers reused from token to token.
-#[derive(Debug, Clone, Default)]
+/// Buffers reused from token to token, and the threads that compute.
+#[derive(Debug, Clone)]
 struct Scratch {
+    /// Shared by clones of the model (a busy team runs a second caller's
+    /// products on that caller's thread alone).
+    team: Arc<Team>,
     acts: QActs,
     part: Vec<f32>,
     normed: Vec<f32>,
@@ -187,6 +193,25 @@ struct Scratch {
     projected: Vec<f32>,
     gate_up: Vec<f32>,
     hidden: Vec<f32>,
+}
+
+impl Scratch {
+    /// Empty buffers, and a team of as many threads as rayon's pool has
+    /// (`RAYON_NUM_THREADS`, which [`crate::threads`] fixes once).
+    fn new() -> Scratch {
+        Scratch {
+            team: Arc::new(Team::new(rayon::current_num_threads())),
+            acts: QActs::default(),
+            part: Vec::new(),
+            normed: Vec::new(),
+            qkv: Vec::new(),
+            q: Vec::new(),
+            attended: Vec::new(),
+            projected: Vec::new(),
+            gate_up: Vec::new(),
+            hidden: Vec::new(),
+        }
+    }
 }
 
 /// Token embeddings: rows looked up from the packed matrix when we have
@@ -257,7 +282,7 @@ impl Llama {
             output: Projection::new(vec![output]),
             rope: Rope::new(cfg.heads.dim, base, false),
             cache: vec![KvCache::default(); cfg.layers],
-            scratch: Scratch::default(),
+            scratch: Scratch::new(),
         })
     }
 
@@ -381,7 +406,7 @@ fn attention_block(
     s.qkv = qkv;
     s.attended.clear();
     s.attended.resize(s.q.len(), 0.0);
-    attention::attend(&s.q, cache, cfg.heads, start, &mut s.attended);
+    attention::attend(&s.q, cache, cfg.heads, start, &mut s.attended, &s.team);
     let attended = std::mem::take(&mut s.attended);
     let mut projected = std::mem::take(&mut s.projected);
     layer.wo.forward(&attended, qd, s, &mut projected)?;

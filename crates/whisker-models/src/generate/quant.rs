@@ -6,7 +6,7 @@
 //! quantized per token into [`QActs`] (8-bit, blocks of 32, as llama.cpp's
 //! Q8_0/Q8_1: the scale rounded to f16, and the block's sum kept for the
 //! formats with an offset). [`matmul`] multiplies every weight row with
-//! every token, spreading rows over rayon's threads; for several tokens it
+//! every token, spreading rows over a [`Team`]'s threads; for several tokens it
 //! walks a few rows at a time across all of them, so each weight byte comes
 //! from memory once per call.
 //!
@@ -23,7 +23,8 @@ mod simd;
 use candle_core::quantized::{GgmlDType, QTensor};
 use candle_core::{Result, bail};
 use half::f16;
-use rayon::prelude::*;
+
+use super::team::Team;
 
 pub(crate) use simd::has_avx2;
 
@@ -395,7 +396,7 @@ const PREFILL_ROWS: usize = 16;
 const GROUP: usize = 4;
 
 /// `out[t·rows + r] = acts[t] · w[r]` for every token `t` and row `r`.
-pub fn matmul(w: &QMatrix, acts: &QActs, out: &mut [f32]) -> Result<()> {
+pub fn matmul(w: &QMatrix, acts: &QActs, out: &mut [f32], team: &Team) -> Result<()> {
     let (rows, tokens) = (w.rows, acts.tokens);
     if acts.cols != w.cols || out.len() != rows * tokens {
         bail!(
@@ -409,7 +410,7 @@ pub fn matmul(w: &QMatrix, acts: &QActs, out: &mut [f32]) -> Result<()> {
     }
     if tokens == 1 {
         let a = [acts.token(0)];
-        par_chunks(out, DECODE_ROWS, |c, chunk| {
+        team.for_chunks(out, DECODE_ROWS, |c, chunk| {
             let (rows, _) = chunk.as_chunks_mut::<1>();
             simd::dot_rows(w, c * DECODE_ROWS, &a, rows);
         });
@@ -419,7 +420,7 @@ pub fn matmul(w: &QMatrix, acts: &QActs, out: &mut [f32]) -> Result<()> {
     // a group of tokens at a time (the kernel unpacks each weight block once
     // per group).
     let mut tiles = vec![0f32; rows.div_ceil(PREFILL_ROWS) * PREFILL_ROWS * tokens];
-    par_chunks(&mut tiles, PREFILL_ROWS * tokens, |c, tile| {
+    team.for_chunks(&mut tiles, PREFILL_ROWS * tokens, |c, tile| {
         let first = c * PREFILL_ROWS;
         let n = PREFILL_ROWS.min(rows - first);
         let mut t = 0;
@@ -451,22 +452,6 @@ pub fn matmul(w: &QMatrix, acts: &QActs, out: &mut [f32]) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// `f(index, chunk)` over `data` cut in chunks of `size`, on rayon's
-/// threads; inline when there is one thread (no hand-off to the pool).
-pub(crate) fn par_chunks<T: Send>(
-    data: &mut [T],
-    size: usize,
-    f: impl Fn(usize, &mut [T]) + Sync + Send,
-) {
-    if rayon::current_num_threads() == 1 || data.len() <= size {
-        data.chunks_mut(size).enumerate().for_each(|(i, c)| f(i, c));
-    } else {
-        data.par_chunks_mut(size)
-            .enumerate()
-            .for_each(|(i, c)| f(i, c));
-    }
 }
 
 #[cfg(test)]
@@ -544,6 +529,7 @@ mod tests {
     #[test]
     fn matmul_matches_candle_quantized_matmul() {
         let mut rng = Lcg(3);
+        let team = Team::new(2);
         for dtype in [GgmlDType::Q4_0, GgmlDType::Q4_1, GgmlDType::Q8_0] {
             for tokens in [1, 3, 7, 20] {
                 // candle's Q4_1 kernel wants an even block count.
@@ -553,7 +539,7 @@ mod tests {
                 let mut acts = QActs::default();
                 acts.quantize(&x, cols);
                 let mut ours = vec![0f32; tokens * rows];
-                matmul(&m, &acts, &mut ours).expect("matmul");
+                matmul(&m, &acts, &mut ours, &team).expect("matmul");
                 let xt =
                     candle_core::Tensor::from_vec(x, (tokens, cols), &Device::Cpu).expect("tensor");
                 let reference = candle_core::quantized::QMatMul::from_qtensor(t)

@@ -4,7 +4,7 @@
 
 use crate::embed::exp;
 
-use super::super::quant::par_chunks;
+use super::super::team::Team;
 
 /// Keys and values of one layer, one row of `kv_heads × head_dim` per
 /// position; appended to, never copied.
@@ -47,7 +47,14 @@ pub struct Heads {
 
 /// `out` (tokens × q·dim) = softmax(q·kᵀ/√dim, causal) · v for tokens at
 /// positions `start..`, whose keys and values are already in `cache`.
-pub fn attend(q: &[f32], cache: &KvCache, heads: Heads, start: usize, out: &mut [f32]) {
+pub fn attend(
+    q: &[f32],
+    cache: &KvCache,
+    heads: Heads,
+    start: usize,
+    out: &mut [f32],
+    team: &Team,
+) {
     let group = heads.q / heads.kv;
     let width = heads.kv * heads.dim;
     let scale = 1.0 / (heads.dim as f32).sqrt();
@@ -58,7 +65,7 @@ pub fn attend(q: &[f32], cache: &KvCache, heads: Heads, start: usize, out: &mut 
     let tokens = q.len() / (heads.q * heads.dim);
     let per_task = if tokens == 1 { 1 } else { heads.kv };
     let size = group * heads.dim;
-    par_chunks(out, per_task * size, |task, out| {
+    team.for_chunks(out, per_task * size, |task, out| {
         let mut scores = Vec::new();
         for (i, out) in out.chunks_exact_mut(size).enumerate() {
             let index = task * per_task + i;
@@ -256,7 +263,7 @@ mod tests {
         let mut cache = KvCache::default();
         cache.push(&[1.0, 0.0, 0.0, 0.0], &[0.5, -1.0, 2.0, 3.0]);
         let mut out = vec![0f32; 8];
-        attend(&[1.0; 8], &cache, heads, 0, &mut out);
+        attend(&[1.0; 8], &cache, heads, 0, &mut out, &Team::new(1));
         assert_eq!(out, [0.5, -1.0, 2.0, 3.0, 0.5, -1.0, 2.0, 3.0]);
     }
 
@@ -271,7 +278,7 @@ mod tests {
         cache.push(&[0.0, 0.0], &[1.0, 1.0]);
         cache.push(&[0.0, 0.0], &[3.0, 5.0]);
         let mut out = vec![0f32; 4];
-        attend(&[0.0; 4], &cache, heads, 0, &mut out);
+        attend(&[0.0; 4], &cache, heads, 0, &mut out, &Team::new(1));
         // Token 0 sees only itself; token 1 averages both (equal scores).
         assert_eq!(out, [1.0, 1.0, 2.0, 3.0]);
     }
