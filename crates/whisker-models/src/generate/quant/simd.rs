@@ -58,9 +58,10 @@ pub(super) fn dot_rows<const N: usize>(
     dot_rows_at(level(), w, first, acts, out);
 }
 
-/// Every kernel this CPU can run, with its result (for tests).
+/// Every kernel this CPU can run, with its products of every row of `w`
+/// with `acts` (for tests).
 #[cfg(test)]
-pub(super) fn dot_each_level(w: &QMatrix, r: usize, acts: Acts<'_>) -> Vec<(String, f32)> {
+pub(super) fn dot_each_level(w: &QMatrix, acts: Acts<'_>) -> Vec<(String, Vec<f32>)> {
     let mut levels = vec![Level::Scalar];
     #[cfg(target_arch = "x86_64")]
     {
@@ -74,9 +75,9 @@ pub(super) fn dot_each_level(w: &QMatrix, r: usize, acts: Acts<'_>) -> Vec<(Stri
     levels
         .into_iter()
         .map(|l| {
-            let mut out = [[0f32; 1]];
-            dot_rows_at(l, w, r, &[acts], &mut out);
-            (format!("{l:?}"), out[0][0])
+            let mut out = vec![[0f32; 1]; w.rows];
+            dot_rows_at(l, w, 0, &[acts], &mut out);
+            (format!("{l:?}"), out.iter().map(|o| o[0]).collect())
         })
         .collect()
 }
