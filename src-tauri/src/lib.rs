@@ -129,6 +129,28 @@ fn setup(app: &tauri::AppHandle) {
     start_buttons(app, &state);
 }
 
+/// Turns WebKitGTK's DMA-BUF renderer off unless the user chose: drawn
+/// through software GL (no GPU, or Xvfb) it costs ~75 MB more in the web
+/// process at idle (bench/RESULTS.md, desktop app), and many Linux desktops
+/// need it off anyway to show anything (NVIDIA's drivers). Left as it is
+/// under WebDriver (`TAURI_WEBVIEW_AUTOMATION`): with it off, WebKit's
+/// automation never returns a screenshot of the settings page.
+///
+/// # Safety
+///
+/// It changes the environment: call it first thing in `main`, before any
+/// other thread exists.
+#[allow(unsafe_code)]
+pub unsafe fn choose_webkit_renderer() {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_none()
+        && std::env::var_os("TAURI_WEBVIEW_AUTOMATION").is_none()
+    {
+        // SAFETY: the caller guarantees this thread is the only one.
+        unsafe { std::env::set_var("WEBKIT_DISABLE_DMABUF_RENDERER", "1") };
+    }
+}
+
 /// Creates the popup from its entry in tauri.conf.json (`"create": false`
 /// there). On Linux it shares the main window's web process: WebKitGTK
 /// otherwise gives each window a process of its own (~70 MB more at idle,
@@ -156,15 +178,21 @@ fn create_popup(app: &tauri::AppHandle) -> tauri::Result<()> {
                 .and_then(|b| b.with_related_view(view.inner()).build());
             if let Err(e) = related {
                 eprintln!("whisker-app: popup beside the main window: {e}; opening it alone");
-                let alone =
-                    tauri::WebviewWindowBuilder::from_config(&app, &config).and_then(|b| b.build());
-                if let Err(e) = alone {
+                if let Err(e) = build_alone(&app, &config) {
                     eprintln!("whisker-app: no popup window: {e}");
                 }
             }
         });
     }
-    tauri::WebviewWindowBuilder::from_config(app, &config)?.build()?;
+    build_alone(app, &config)
+}
+
+/// A window from its configuration, in a web process of its own.
+fn build_alone(
+    app: &tauri::AppHandle,
+    config: &tauri::utils::config::WindowConfig,
+) -> tauri::Result<()> {
+    tauri::WebviewWindowBuilder::from_config(app, config)?.build()?;
     Ok(())
 }
 

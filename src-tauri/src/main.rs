@@ -5,7 +5,8 @@ fn main() -> std::process::ExitCode {
     // SAFETY: the first thing the process does; no other thread exists yet.
     #[allow(unsafe_code)]
     unsafe {
-        whisker_core::fix_thread_count()
+        whisker_core::fix_thread_count();
+        whisker_app::choose_webkit_renderer();
     };
     whisker_app::run()
 }
