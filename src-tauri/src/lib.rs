@@ -118,6 +118,7 @@ fn setup(app: &tauri::AppHandle) {
     if let Err(e) = create_popup(app) {
         eprintln!("whisker-app: no popup window: {e}");
     }
+    paint_in_software(app);
     if let Err(e) = tray::create(app) {
         eprintln!("whisker-app: no tray icon: {e}");
     }
@@ -129,26 +130,39 @@ fn setup(app: &tauri::AppHandle) {
     start_buttons(app, &state);
 }
 
-/// Turns WebKitGTK's DMA-BUF renderer off unless the user chose: drawn
-/// through software GL (no GPU, or Xvfb) it costs ~75 MB more in the web
-/// process at idle (bench/RESULTS.md, desktop app), and many Linux desktops
-/// need it off anyway to show anything (NVIDIA's drivers). Left as it is
-/// under WebDriver (`TAURI_WEBVIEW_AUTOMATION`): with it off, WebKit's
-/// automation never returns a screenshot of the settings page.
+/// Paints the app's pages without GPU compositing (WebKit's hardware
+/// acceleration policy "never"): our pages are text and a few controls, and
+/// compositing through software GL (no GPU, or Xvfb) costs ~75 MB in the web
+/// process at idle (bench/RESULTS.md, desktop app). `WHISKER_GPU=1` keeps
+/// WebKit's default. Not under WebDriver (`TAURI_WEBVIEW_AUTOMATION`):
+/// there, without compositing, WebKit's automation never returns a
+/// screenshot of the settings page.
 ///
-/// # Safety
-///
-/// It changes the environment: call it first thing in `main`, before any
-/// other thread exists.
-#[allow(unsafe_code)]
-pub unsafe fn choose_webkit_renderer() {
+/// This is WebKit's settings API rather than `WEBKIT_DISABLE_DMABUF_RENDERER`,
+/// which other Tauri apps set: from WebKitGTK 2.52 that variable leaves the
+/// UI process without a backing store for composited pages, and it crashes.
+fn paint_in_software(app: &tauri::AppHandle) {
     #[cfg(target_os = "linux")]
-    if std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_none()
-        && std::env::var_os("TAURI_WEBVIEW_AUTOMATION").is_none()
     {
-        // SAFETY: the caller guarantees this thread is the only one.
-        unsafe { std::env::set_var("WEBKIT_DISABLE_DMABUF_RENDERER", "1") };
+        use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
+        if std::env::var_os("WHISKER_GPU").is_some_and(|v| v == "1")
+            || std::env::var_os("TAURI_WEBVIEW_AUTOMATION").is_some()
+        {
+            return;
+        }
+        for window in app.webview_windows().values() {
+            let done = window.with_webview(|view| {
+                if let Some(settings) = view.inner().settings() {
+                    settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+                }
+            });
+            if let Err(e) = done {
+                eprintln!("whisker-app: {}: {e}", window.label());
+            }
+        }
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = app;
 }
 
 /// Creates the popup from its entry in tauri.conf.json (`"create": false`

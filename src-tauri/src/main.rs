@@ -5,8 +5,7 @@ fn main() -> std::process::ExitCode {
     // SAFETY: the first thing the process does; no other thread exists yet.
     #[allow(unsafe_code)]
     unsafe {
-        whisker_core::fix_thread_count();
-        whisker_app::choose_webkit_renderer();
+        whisker_core::fix_thread_count()
     };
     whisker_app::run()
 }
