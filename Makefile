@@ -10,11 +10,12 @@ DEMO_DATA := target/demo-data
 
 # The desktop app (Tauri 2 on WebKitGTK) and its end-to-end test: a virtual
 # display, a session bus, WebKitWebDriver, xdotool for synthetic hotkeys and
-# mouse buttons, ImageMagick for screenshot checks; Node.js (with npm) builds
+# mouse buttons, Python's GTK bindings for a drag source to drop files from,
+# ImageMagick for screenshot checks; Node.js (with npm) builds
 # the UI (Vite needs Node >= 20.19: Debian 12's own nodejs is 18, see `deps`).
 APP_DEB_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev \
 	libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libxdo-dev xvfb xauth dbus-daemon \
-	webkit2gtk-driver xdotool imagemagick nodejs
+	webkit2gtk-driver xdotool imagemagick nodejs python3-gi gir1.2-gtk-3.0
 
 # Debian packages needed to build and test (PDF tests need nothing from apt:
 # pdfium comes from PyPI below). util-linux gives setpriv for the permission test.

@@ -1,5 +1,5 @@
 //! One app, started once (it is a single instance), walked through what a
-//! user does: add a folder as the drop zone does and watch indexing
+//! user does: drag a folder onto the drop zone and watch indexing
 //! finish, ask and see a streamed cited answer, open a citation, switch
 //! modes, rewrite a paragraph, talk with the mouse's back button held,
 //! change a setting that persists, open the popup from the hotkey and the
@@ -46,15 +46,10 @@ fn add_documents_by_dropping_a_folder(s: &Session, home: &Home) {
     s.find("#index-idle");
     screenshot(s, "main-library-empty-light-en");
 
-    // What the drop zone does with a dropped folder: the `library_add`
-    // command. (GTK's folder chooser, typed into with xdotool, does not
-    // accept a path without a window manager.)
-    let docs = home.docs.display().to_string();
-    let added = invoke(s, "library_add", json!({"paths": [docs]}));
-    assert!(added.is_ok(), "{added:?}");
-    let progress = invoke(s, "indexing", json!({})).expect("indexing");
-    assert!(progress.contains("\"running\":true"), "{progress}");
-    // The page as it opens while a job runs (a dropped folder is followed
+    // A real drop: another X client offers the folder as a file manager
+    // does, and the mouse (xdotool) drags it onto the drop zone.
+    drag_and_drop(s, &home.docs, "#dropzone");
+    // The page as it opens while a job runs (the dropped folder is followed
     // the same way, by polling the indexer).
     reload(s, "#page-library");
     s.wait_until(
@@ -73,6 +68,65 @@ fn add_documents_by_dropping_a_folder(s: &Session, home: &Home) {
     let listed = listed.as_str().unwrap_or_default();
     assert!(listed.contains("meeting_notes.md"), "{listed}");
     assert!(listed.contains("团队周报_第47周.docx"), "{listed}");
+}
+
+/// Drags `path` from a GTK window of its own (tests/app/drag_source.py) and
+/// drops it on the element `css` names in the current window.
+fn drag_and_drop(s: &Session, path: &std::path::Path, css: &str) {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let target = s.execute(
+        "const r = document.querySelector(arguments[0]).getBoundingClientRect(); \
+         return [Math.round(window.screenX + r.left + r.width / 2), \
+                 Math.round(window.screenY + (window.outerHeight - window.innerHeight) + r.top + r.height / 2)]",
+        json!([css]),
+    );
+    let (tx, ty) = (
+        target[0].as_i64().expect("x"),
+        target[1].as_i64().expect("y"),
+    );
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("app/drag_source.py");
+    // The system Python: its GTK bindings are Debian's python3-gi.
+    let mut source = Command::new("/usr/bin/python3")
+        .arg(&script)
+        .arg(path)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the drag source (/usr/bin/python3 with Debian's python3-gi)");
+    let mut lines = BufReader::new(source.stdout.take().expect("stdout")).lines();
+    let ready = lines.next().and_then(|l| l.ok()).unwrap_or_default();
+    let at: Vec<i64> = ready
+        .split(' ')
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    assert!(
+        ready.starts_with("ready") && at.len() == 2,
+        "drag source: {ready:?}"
+    );
+    let (sx, sy) = (at[0], at[1]);
+    xdotool(&[
+        "mousemove",
+        &sx.to_string(),
+        &sy.to_string(),
+        "mousedown",
+        "1",
+    ]);
+    // GTK starts a drag after the pointer has moved a few pixels with the
+    // button down, then follows it over the target in steps.
+    for step in 1..=10 {
+        let x = sx + (tx - sx) * step / 10;
+        let y = sy + (ty - sy) * step / 10;
+        xdotool(&["mousemove", &x.to_string(), &y.to_string()]);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    xdotool(&["mouseup", "1"]);
+    let ended = lines.next().and_then(|l| l.ok()).unwrap_or_default();
+    let _ = source.kill();
+    let _ = source.wait();
+    assert_eq!(ended, "dropped", "the drag did not end");
 }
 
 fn open_the_popup_with_the_hotkey(s: &Session) {
