@@ -2,7 +2,8 @@
 //!
 //! A [`QMatrix`] holds a GGUF weight in Q4_0, Q4_1 or Q8_0, repacked at load
 //! so that the SIMD kernels read it straight: per row, the codes of pairs of
-//! 32-value blocks, and the blocks' scales as `f32`. Activations are
+//! 32-value blocks, and the blocks' scales in f16 as the file has them
+//! (decoding reads every weight once per token, so bytes are time). Activations are
 //! quantized per token into [`QActs`] (8-bit, blocks of 32, as llama.cpp's
 //! Q8_0/Q8_1: the scale rounded to f16, and the block's sum kept for the
 //! formats with an offset). [`matmul`] multiplies every weight row with
@@ -63,9 +64,9 @@ pub struct QMatrix {
     blocks: usize,
     codes: Vec<u8>,
     /// Scale per block, `rows × blocks`.
-    d: Vec<f32>,
+    d: Vec<f16>,
     /// Offset per block (Q4 only), `rows × blocks`.
-    m: Vec<f32>,
+    m: Vec<f16>,
     /// See [`Row::exact_sums`].
     exact_sums: bool,
 }
@@ -98,14 +99,15 @@ impl QMatrix {
             GgmlDType::Q8_0 => Self::pack(Format::Q8, rows, cols, |r, b| {
                 let block = raw_blocks[r * cols / BLOCK + b];
                 let codes: [u8; BLOCK] = std::array::from_fn(|j| block[2 + j]);
-                (codes, half_at(block, 0), 0.0)
+                (codes, half_at(block, 0), f16::ZERO)
             }),
             _ => Self::pack(Format::Q4, rows, cols, |r, b| {
                 let block = raw_blocks[r * cols / BLOCK + b];
                 let d = half_at(block, 0);
                 let (m, nibbles) = match dtype {
                     GgmlDType::Q4_1 => (half_at(block, 2), &block[4..20]),
-                    _ => (-8.0 * d, &block[2..18]),
+                    // Exact: a power of two times an f16.
+                    _ => (f16::from_f32(-8.0 * d.to_f32()), &block[2..18]),
                 };
                 // ggml: byte j holds value j (low nibble) and j + 16 (high).
                 let codes = std::array::from_fn(|j| {
@@ -124,14 +126,14 @@ impl QMatrix {
         format: Format,
         rows: usize,
         cols: usize,
-        block: impl Fn(usize, usize) -> ([u8; BLOCK], f32, f32),
+        block: impl Fn(usize, usize) -> ([u8; BLOCK], f16, f16),
     ) -> QMatrix {
         let blocks = padded_blocks(cols);
         let real = cols / BLOCK;
         let mut codes = vec![0u8; rows * blocks / 2 * format.bytes_per_pair()];
-        let mut d = vec![0f32; rows * blocks];
+        let mut d = vec![f16::ZERO; rows * blocks];
         let mut m = vec![
-            0f32;
+            f16::ZERO;
             if format == Format::Q4 {
                 rows * blocks
             } else {
@@ -199,10 +201,10 @@ impl QMatrix {
         let bytes = self.format.bytes_per_pair();
         for (b, values) in out[..self.cols].chunks_mut(BLOCK).enumerate() {
             let pair = &row.codes[b / 2 * bytes..(b / 2 + 1) * bytes];
-            let d = row.d[b];
+            let d = row.d[b].to_f32();
             match self.format {
                 Format::Q4 => {
-                    let m = row.m[b];
+                    let m = row.m[b].to_f32();
                     let shift = if b.is_multiple_of(2) { 0 } else { 4 };
                     for (x, byte) in values.iter_mut().zip(pair) {
                         *x = d * f32::from((byte >> shift) & 0xF) + m;
@@ -235,8 +237,8 @@ impl QMatrix {
     }
 }
 
-fn half_at(bytes: &[u8], at: usize) -> f32 {
-    f16::from_le_bytes([bytes[at], bytes[at + 1]]).to_f32()
+fn half_at(bytes: &[u8], at: usize) -> f16 {
+    f16::from_le_bytes([bytes[at], bytes[at + 1]])
 }
 
 /// One weight row, as the kernels see it.
@@ -244,9 +246,9 @@ fn half_at(bytes: &[u8], at: usize) -> f32 {
 pub(crate) struct Row<'a> {
     pub format: Format,
     pub codes: &'a [u8],
-    pub d: &'a [f32],
+    pub d: &'a [f16],
     /// Empty for Q8.
-    pub m: &'a [f32],
+    pub m: &'a [f16],
     /// Take the offsets' products with the exact block sums (Q4_0, whose
     /// reference subtracts 8·Σq in integers) rather than ggml's f16 ones
     /// (Q4_1 against Q8_1).
@@ -360,31 +362,17 @@ pub(crate) fn dot_scalar(row: Row<'_>, acts: Acts<'_>) -> f32 {
                     .map(|(&w, &a)| i32::from(w as i8) * i32::from(a))
                     .sum(),
             };
-            sum += isum as f32 * row.d[b] * acts.d[b];
+            sum += isum as f32 * row.d[b].to_f32() * acts.d[b];
         }
     }
     sum + offsets(row, acts)
 }
 
-/// Σ m·s over the blocks: the offsets' share of a Q4 dot product.
-#[inline(always)]
+/// Σ m·s over the blocks: the offsets' share of a Q4 dot product (the
+/// SIMD kernels have their own).
 pub(crate) fn offsets(row: Row<'_>, acts: Acts<'_>) -> f32 {
-    const LANES: usize = 8;
-    let mut acc = [0f32; LANES];
     let s = if row.exact_sums { acts.sum } else { acts.s };
-    let (m, s) = (row.m.chunks_exact(LANES), s.chunks_exact(LANES));
-    // Loops rather than closures: a closure would not inherit the SIMD
-    // kernels' target features.
-    let mut tail = 0f32;
-    for (m, s) in m.remainder().iter().zip(s.remainder()) {
-        tail += m * s;
-    }
-    for (m, s) in m.zip(s) {
-        for i in 0..LANES {
-            acc[i] += m[i] * s[i];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
+    row.m.iter().zip(s).map(|(m, s)| m.to_f32() * s).sum()
 }
 
 /// Rows a task takes for one token (decode): enough to amortise handing

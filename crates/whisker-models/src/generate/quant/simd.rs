@@ -11,7 +11,7 @@
 
 use std::sync::OnceLock;
 
-use super::{Acts, BLOCK, Format, PAIR, QMatrix, Row, dot_scalar, offsets};
+use super::{Acts, BLOCK, Format, PAIR, QMatrix, Row, dot_scalar};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Level {
@@ -28,6 +28,9 @@ fn level() -> Level {
         #[cfg(target_arch = "x86_64")]
         {
             use std::arch::is_x86_feature_detected as has;
+            if !has!("f16c") {
+                return Level::Scalar;
+            }
             if has!("avx512f") && has!("avx512bw") && has!("avx512vnni") && has!("avx2") {
                 return Level::Avx512Vnni;
             }
@@ -136,10 +139,51 @@ mod x86 {
         _mm_cvtss_f32(s)
     }
 
+    /// The two f16 scales of pair `p`, in the low lanes.
+    ///
+    /// # Safety
+    /// The CPU must have F16C; `d` must hold `2p + 2` values.
+    #[inline(always)]
+    unsafe fn pair_scales(d: &[half::f16], p: usize) -> __m128 {
+        // SAFETY: as this function's: 4 bytes at 2p.
+        unsafe {
+            let bits = d.as_ptr().add(2 * p).cast::<i32>().read_unaligned();
+            _mm_cvtph_ps(_mm_cvtsi32_si128(bits))
+        }
+    }
+
+    /// Σ m·s over the blocks: the offsets' share of a Q4 dot product, with
+    /// the f16 offsets widened eight at a time.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2, FMA and F16C.
+    #[inline(always)]
+    unsafe fn offsets(row: Row<'_>, acts: Acts<'_>) -> f32 {
+        let s = if row.exact_sums { acts.sum } else { acts.s };
+        let n = row.m.len().min(s.len());
+        // SAFETY: every read is below `n`, within both slices.
+        unsafe {
+            let mut acc = _mm256_setzero_ps();
+            let mut i = 0;
+            while i + 8 <= n {
+                let m = _mm256_cvtph_ps(_mm_loadu_si128(row.m.as_ptr().add(i).cast()));
+                acc = _mm256_fmadd_ps(m, _mm256_loadu_ps(s.as_ptr().add(i)), acc);
+                i += 8;
+            }
+            let mut tail = 0f32;
+            while i < n {
+                let bits = i32::from(row.m[i].to_bits());
+                tail += _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(bits))) * s[i];
+                i += 1;
+            }
+            hsum256(acc) + tail
+        }
+    }
+
     /// # Safety
     /// The CPU must have AVX2 and FMA; `fits` must hold for every row in
     /// range and every token.
-    #[target_feature(enable = "avx2,fma")]
+    #[target_feature(enable = "avx2,fma,f16c")]
     pub(super) unsafe fn rows_avx2<const N: usize>(
         w: &QMatrix,
         first: usize,
@@ -180,7 +224,7 @@ mod x86 {
                         ),
                     }
                 };
-                let (b0, b1) = (2 * p, 2 * p + 1);
+                let wd = pair_scales(row.d, p);
                 for (acc, a) in acc.iter_mut().zip(acts) {
                     // SAFETY: as above.
                     let (a0, a1) = {
@@ -203,8 +247,10 @@ mod x86 {
                     };
                     let s0 = _mm256_madd_epi16(_mm256_maddubs_epi16(u0, a0), ones);
                     let s1 = _mm256_madd_epi16(_mm256_maddubs_epi16(u1, a1), ones);
-                    let d0 = _mm256_set1_ps(row.d[b0] * a.d[b0]);
-                    let d1 = _mm256_set1_ps(row.d[b1] * a.d[b1]);
+                    let ad = _mm_castpd_ps(_mm_load_sd(a.d.as_ptr().add(2 * p).cast()));
+                    let ds = _mm_mul_ps(wd, ad);
+                    let d0 = _mm256_broadcastss_ps(ds);
+                    let d1 = _mm256_broadcastss_ps(_mm_movehdup_ps(ds));
                     *acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s0), d0, *acc);
                     *acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s1), d1, *acc);
                 }
@@ -222,7 +268,7 @@ mod x86 {
     /// # Safety
     /// The CPU must have AVX-512 F, BW and VNNI and AVX2; `fits` must hold
     /// for every row in range and every token.
-    #[target_feature(enable = "avx512f,avx512bw,avx512vnni,avx2,fma")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vnni,avx2,fma,f16c")]
     pub(super) unsafe fn rows_avx512<const N: usize>(
         w: &QMatrix,
         first: usize,
@@ -242,7 +288,7 @@ mod x86 {
         unsafe {
             let pairs = row.d.len() / 2;
             let step = row.format.bytes_per_pair();
-            let (w, wd) = (row.codes.as_ptr(), row.d.as_ptr());
+            let w = row.codes.as_ptr();
             let nibble = _mm256_set1_epi8(0xF);
             let zero = _mm512_setzero_si512();
             // Lanes 0–7 take the first block's scale, 8–15 the second's.
@@ -253,7 +299,7 @@ mod x86 {
                 // 64 activation bytes at p·PAIR and the two scales at 2p lie
                 // within the lengths `fits` checked.
                 let (wz, wscale) = {
-                    let wscale = _mm_castpd_ps(_mm_load_sd(wd.add(2 * p).cast()));
+                    let wscale = pair_scales(row.d, p);
                     match row.format {
                         Format::Q4 => {
                             let w = _mm256_loadu_si256(w.add(p * step).cast());
