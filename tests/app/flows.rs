@@ -499,7 +499,6 @@ fn the_watched_folder_follows_its_files(s: &Session, home: &Home) {
     );
 }
 
-/// Polls `done` (a file, the page) every 200 ms for up to two minutes.
 /// A `wait_until` script: the text of the first `error` element when there
 /// is one (the model failed: stop waiting), else whether `done` holds.
 fn failed_or(error: &str, done: &str) -> String {
@@ -510,6 +509,7 @@ fn failed_or(error: &str, done: &str) -> String {
     )
 }
 
+/// Polls `done` (a file, the page) every 200 ms for up to two minutes.
 fn wait_for(mut done: impl FnMut() -> bool, what: &str) {
     for _ in 0..600 {
         if done() {

@@ -223,7 +223,7 @@ fn softmax_row_any(row: &mut [f32]) {
 
 /// Whether this CPU runs AVX2 and FMA code (the answer is cached by std).
 #[cfg(target_arch = "x86_64")]
-pub(super) fn has_avx2() -> bool {
+pub(crate) fn has_avx2() -> bool {
     std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
 }
 

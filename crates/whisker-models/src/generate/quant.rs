@@ -3,13 +3,13 @@
 //! A [`QMatrix`] holds a GGUF weight in Q4_0, Q4_1 or Q8_0, repacked at load
 //! so that the SIMD kernels read it straight: per row, the codes of pairs of
 //! 32-value blocks, and the blocks' scales in f16 as the file has them
-//! (decoding reads every weight once per token, so bytes are time). Activations are
-//! quantized per token into [`QActs`] (8-bit, blocks of 32, as llama.cpp's
-//! Q8_0/Q8_1: the scale rounded to f16, and the block's sum kept for the
-//! formats with an offset). [`matmul`] multiplies every weight row with
-//! every token, spreading rows over a [`Team`]'s threads; for several tokens it
-//! walks a few rows at a time across all of them, so each weight byte comes
-//! from memory once per call.
+//! (decoding reads every weight once per token, so bytes are time).
+//! Activations are quantized per token into [`QActs`] (8-bit, blocks of 32,
+//! as llama.cpp's Q8_0/Q8_1: the scale rounded to f16, and the block's sum
+//! kept for the formats with an offset). [`matmul`] multiplies every weight
+//! row with every token, spreading rows over a [`Team`]'s threads; for
+//! several tokens it walks a few rows at a time across all of them, so each
+//! weight byte comes from memory once per call.
 //!
 //! Every block stores codes `u` with a value `d·u + m` (Q4_1), `d·(u − 8)`
 //! (Q4_0, so `m = −8d`) or `d·u` with `u` signed (Q8_0). A row is padded to
@@ -26,8 +26,6 @@ use candle_core::{Result, bail};
 use half::f16;
 
 use super::team::Team;
-
-pub(crate) use simd::has_avx2;
 
 /// Values per block.
 pub const BLOCK: usize = 32;

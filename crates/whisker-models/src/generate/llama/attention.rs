@@ -100,7 +100,7 @@ fn one_group(
     out: &mut [f32],
 ) {
     #[cfg(target_arch = "x86_64")]
-    if super::super::quant::has_avx2() {
+    if crate::embed::has_avx2() {
         // SAFETY: a `target_feature` function needs only that the CPU has
         // the features, which `has_avx2` checked.
         return unsafe { one_group_avx2(queries, k, v, layout, scale, scores, out) };

@@ -119,11 +119,6 @@ fn dot_rows_at<const N: usize>(
     }
 }
 
-/// Whether this CPU runs the AVX2 + FMA versions of the f32 loops.
-pub(crate) fn has_avx2() -> bool {
-    level() != Level::Scalar
-}
-
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use std::arch::x86_64::*;
@@ -181,8 +176,8 @@ mod x86 {
     }
 
     /// # Safety
-    /// The CPU must have AVX2 and FMA; `fits` must hold for every row in
-    /// range and every token.
+    /// The CPU must have AVX2, FMA and F16C; `fits` must hold for every row
+    /// in range and every token.
     #[target_feature(enable = "avx2,fma,f16c")]
     pub(super) unsafe fn rows_avx2<const N: usize>(
         w: &QMatrix,
@@ -266,8 +261,8 @@ mod x86 {
     }
 
     /// # Safety
-    /// The CPU must have AVX-512 F, BW and VNNI and AVX2; `fits` must hold
-    /// for every row in range and every token.
+    /// The CPU must have AVX-512 F, BW and VNNI, AVX2, FMA and F16C; `fits`
+    /// must hold for every row in range and every token.
     #[target_feature(enable = "avx512f,avx512bw,avx512vnni,avx2,fma,f16c")]
     pub(super) unsafe fn rows_avx512<const N: usize>(
         w: &QMatrix,
