@@ -371,6 +371,31 @@ fn samples_in_memory_give_what_the_file_gives() {
 }
 
 #[test]
+fn a_file_shorter_than_a_window_is_transcribed_in_one_piece() {
+    // 7.1 s, one sentence with pauses: it used to be cut at its quietest
+    // moment as if the window were full, and Whisper then heard "might be"
+    // at the end of the first piece and "be prudently" at the start of the
+    // second, after two 30 s encoder passes.
+    let cancel = Default::default();
+    let mut windows = 0;
+    let t = whisper()
+        .transcribe_file(
+            &eval_audio().join("en_librivox_sense_and_sensibility_0870.wav"),
+            &english(),
+            &mut |_| windows += 1,
+            &cancel,
+        )
+        .unwrap();
+    assert_eq!(windows, 1, "{:?}", t.segments);
+    let expected = words(
+        "And Mr. John Dashwood had then leisure to consider how much there \
+         might be prudently in his power to do for them.",
+    );
+    let got = words(&t.text);
+    assert!(edits(&expected, &got) <= 1, "{:?}", t.text);
+}
+
+#[test]
 fn long_input_is_cut_into_windows_with_running_times() {
     // The same sentence five times with 2 s pauses, in 10 s windows: every
     // sentence is heard once, at its own time.

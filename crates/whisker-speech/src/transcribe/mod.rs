@@ -225,8 +225,13 @@ impl Transcriber {
             if cancel.load(Ordering::Relaxed) {
                 return Err(Error::Cancelled);
             }
-            let next = reader.read(window - carry.len().min(window - 1))?;
-            let last = next.is_none();
+            // `read` hands out fewer samples than asked only at the end of
+            // the file; the window is cut at a pause only when it is full,
+            // else a file shorter than a window would be cut in two (twice
+            // Whisper's 30 s encoder pass, and a word heard on both sides).
+            let wanted = window - carry.len().min(window - 1);
+            let next = reader.read(wanted)?;
+            let last = next.as_ref().is_none_or(|n| n.len() < wanted);
             carry.extend(next.unwrap_or_default());
             if carry.is_empty() {
                 break;
