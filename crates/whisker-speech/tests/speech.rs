@@ -327,24 +327,46 @@ fn noise(db: f32, smooth: f32, seed: u32) -> Vec<f32> {
 }
 
 #[test]
-fn noise_that_whisper_calls_thank_you_gives_no_text() {
-    // Without the stock-phrase filter, base writes "Thank you." (English),
-    // "ご視聴ありがとうございました" (auto) and echoes the Chinese prompt
-    // ("用简体中文, 用简体中文") for these; all are above the -50 dBFS gate.
-    let cases = [
-        ("near-silent hiss, en", noise(-48.0, 0.0, 7), Language::En),
-        ("fan noise, en", noise(-40.0, 0.95, 7), Language::En),
-        ("fan noise, auto", noise(-40.0, 0.95, 7), Language::Auto),
-        ("hiss, zh", noise(-40.0, 0.0, 7), Language::Zh),
-    ];
-    for (name, samples, language) in cases {
-        let options = Options {
-            language,
-            ..Options::default()
-        };
-        let t = whisper().transcribe_samples(&samples, &options).unwrap();
-        assert_eq!(t.text, "", "{name}: {:?}", t.segments);
+fn noise_without_a_voice_gives_no_text() {
+    // All above the -50 dBFS gate. Given to Whisper, base writes "Thank
+    // you." or "ご視聴ありがとうございました" for some, and for others whole
+    // confident sentences: "I'm going to put it on the top of the head."
+    // five times (hiss, en), "这些东西都不太好,但我会让你做的。" (hiss, zh),
+    // "So, I'm going to go to the next room." (fan, en).
+    for seed in [1, 2, 3, 7] {
+        let cases = [
+            ("near-silent hiss, en", noise(-48.0, 0.0, seed), Language::En),
+            ("fan noise, en", noise(-40.0, 0.95, seed), Language::En),
+            ("quieter fan noise, en", noise(-44.0, 0.9, seed), Language::En),
+            ("fan noise, auto", noise(-40.0, 0.95, seed), Language::Auto),
+            ("hiss, zh", noise(-40.0, 0.0, seed), Language::Zh),
+            ("quieter hiss, zh", noise(-46.0, 0.0, seed), Language::Zh),
+        ];
+        for (name, samples, language) in cases {
+            let options = Options {
+                language,
+                ..Options::default()
+            };
+            let t = whisper().transcribe_samples(&samples, &options).unwrap();
+            assert_eq!(t.text, "", "{name}, seed {seed}: {:?}", t.segments);
+        }
     }
+}
+
+#[test]
+fn a_voice_in_steady_noise_is_still_heard() {
+    // The sentence (about -23 dBFS at its loudest) over a fan at -35 dBFS
+    // throughout: the noise gate must not take the voice for noise.
+    let mut samples = original();
+    samples.extend(std::iter::repeat_n(0.0, 16_000));
+    let fan = noise(-35.0, 0.95, 5);
+    for (s, n) in samples.iter_mut().zip(fan) {
+        *s += n;
+    }
+    let t = whisper().transcribe_samples(&samples, &english()).unwrap();
+    let expected = words(SPOKEN);
+    let got = words(&t.text.replace('-', " "));
+    assert!(edits(&expected, &got) <= 2, "{:?}", t.text);
 }
 
 #[test]

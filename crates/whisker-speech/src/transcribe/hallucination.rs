@@ -11,6 +11,10 @@
 //! window. Someone who really says "thank you" is loud and uneven, and is
 //! kept.
 //!
+//! Before any of that, windows of steady noise ([`is_steady_noise`]) are
+//! not transcribed at all: over hiss or a fan Whisper writes whole
+//! confident sentences that no phrase list could hold.
+//!
 //! This module only judges; [`super::whisper`] gathers the evidence.
 
 use super::text::to_simplified;
@@ -160,6 +164,38 @@ pub fn levels(window: &[f32], part: &[f32]) -> (f32, f32) {
 
 const FRAME: usize = 320;
 
+/// 100 ms: about a syllable, long enough to even out noise's own flicker.
+const BLOCK: usize = 1_600;
+/// A voice's loudest syllable stands at least this far above the quiet
+/// between its words; hiss, hum and fans vary by 2-4 dB.
+const VOICE_RANGE_DB: f32 = 8.0;
+
+/// How far the loudest 100 ms of `samples` stands above its quietest tenth,
+/// in dB (0 for less than a block).
+pub fn dynamic_range_db(samples: &[f32]) -> f32 {
+    let mut db: Vec<f32> = samples
+        .chunks_exact(BLOCK)
+        .map(|b| {
+            let power = b.iter().map(|s| s * s).sum::<f32>() / BLOCK as f32;
+            10.0 * power.max(1e-12).log10()
+        })
+        .collect();
+    if db.is_empty() {
+        return 0.0;
+    }
+    db.sort_by(f32::total_cmp);
+    let floor = db[(db.len() - 1) / 10];
+    db[db.len() - 1] - floor
+}
+
+/// Whether `samples` are steady noise with no voice in them: nothing
+/// stands out from the rest by [`VOICE_RANGE_DB`]. Whisper writes whole
+/// confident sentences over such audio ("I'm going to put it on the top of
+/// the head." five times over -48 dBFS hiss), so it is not given any.
+pub fn is_steady_noise(samples: &[f32]) -> bool {
+    samples.len() >= BLOCK && dynamic_range_db(samples) < VOICE_RANGE_DB
+}
+
 fn percentile_db(samples: &[f32], q: f32) -> Option<f32> {
     let mut db: Vec<f32> = samples
         .chunks(FRAME)
@@ -263,6 +299,35 @@ mod tests {
             // Evidence alone never drops an ordinary sentence.
             assert!(!is_hallucination("Turn left at the mill.", &evidence));
         }
+    }
+
+    #[test]
+    fn steady_noise_has_no_100_ms_standing_out_and_a_voice_does() {
+        let mut seed = 3u32;
+        let mut white = || {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+        };
+        let hiss: Vec<f32> = (0..160_000).map(|_| white() * 0.01).collect();
+        assert!(is_steady_noise(&hiss), "{}", dynamic_range_db(&hiss));
+        // Low-passed (a fan's rumble) flickers more, still well under.
+        let mut y = 0.0;
+        let fan: Vec<f32> = hiss
+            .iter()
+            .map(|x| {
+                y = 0.95 * y + 0.05 * x;
+                y
+            })
+            .collect();
+        assert!(is_steady_noise(&fan), "{}", dynamic_range_db(&fan));
+        // One 200 ms syllable 12 dB over the hiss is enough to be heard.
+        let mut word = hiss.clone();
+        for s in &mut word[80_000..83_200] {
+            *s *= 4.0;
+        }
+        assert!(!is_steady_noise(&word), "{}", dynamic_range_db(&word));
+        // Under 100 ms there is nothing to judge by.
+        assert!(!is_steady_noise(&hiss[..1_000]));
     }
 
     #[test]

@@ -19,7 +19,8 @@
 //! is decoded after a Simplified-Chinese prompt and converted to Simplified
 //! characters (Whisper often writes Traditional). Silence gives no text:
 //! windows with no sound above -50 dBFS never reach the model (and of the
-//! others only the sound and half a second around it does), and a
+//! others only the sound and half a second around it does), nor do windows
+//! of steady noise, where no 100 ms stands out (hiss, a fan), and a
 //! segment Whisper itself thinks is not speech (no-speech probability above
 //! 0.6 with low confidence, as in OpenAI's decoder) is dropped, and so is
 //! one of Whisper's stock phrases ("Thank you for watching.",
@@ -271,7 +272,9 @@ impl Session<'_> {
         let offset = self.seconds();
         self.samples += window.len() as u64;
         let before = self.segments.len();
-        if let Some(sound) = sound_range(window) {
+        if let Some(sound) = sound_range(window)
+            && !hallucination::is_steady_noise(&window[sound.clone()])
+        {
             let offset = offset + sound.start as f64 / f64::from(SAMPLE_RATE);
             #[cfg(feature = "whisper")]
             {

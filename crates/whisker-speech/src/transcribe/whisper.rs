@@ -103,6 +103,10 @@ impl Run<'_> {
         if is_chinese(&self.language) {
             params.set_initial_prompt(CHINESE_PROMPT);
         }
+        if let Some(positions) = encoder_positions(self.engine.context.n_audio_ctx(), window.len())
+        {
+            params.set_audio_ctx(positions);
+        }
         let cancel = self.cancel.clone();
         // whisper-rs 0.16 hands its trampoline a pointer to a boxed
         // `dyn FnMut` but reads it as the closure's own type: only a
@@ -151,6 +155,27 @@ impl Run<'_> {
     }
 }
 
+/// Mel frames per encoder position: the encoder's first convolution has
+/// stride 1, its second stride 2.
+const MEL_FRAMES_PER_POSITION: usize = 2;
+/// Samples per mel frame (10 ms).
+const SAMPLES_PER_MEL_FRAME: usize = SAMPLE_RATE as usize / 100;
+
+/// The encoder positions to run for a window of `samples`, when fewer than
+/// the model's `n_audio_ctx` (1500, i.e. 30 s) hold all of it: the largest
+/// multiple of 16 up to that (1488, 29.76 s). llamafile's tiled matrix
+/// kernel takes inner dimensions in steps of 16 only, so at 1500 the
+/// product of attention weights and values (inner dimension: the positions)
+/// falls back to one dot product per output: 22% of the encoder's time.
+/// What is left out is the padding's last 0.24 s, which no speech is in.
+/// Longer windows keep the full 30 s, so whisper.cpp's own 30 s steps
+/// through them hear everything.
+fn encoder_positions(n_audio_ctx: i32, samples: usize) -> Option<i32> {
+    let positions = n_audio_ctx / 16 * 16;
+    let fits = samples <= positions as usize * MEL_FRAMES_PER_POSITION * SAMPLES_PER_MEL_FRAME;
+    (positions > 0 && positions < n_audio_ctx && fits).then_some(positions)
+}
+
 /// False for what Whisper heard in noise or silence: a high no-speech
 /// probability together with low confidence in the words.
 fn is_speech(segment: &WhisperSegment<'_>, eot: i32) -> bool {
@@ -191,6 +216,18 @@ fn evidence(segment: &WhisperSegment<'_>, eot: i32, window: &[f32]) -> Evidence 
 
 #[cfg(test)]
 mod tests {
+    use super::encoder_positions;
+
+    #[test]
+    fn windows_within_29_76_s_run_1488_encoder_positions() {
+        assert_eq!(encoder_positions(1500, 16_000 * 7), Some(1488));
+        assert_eq!(encoder_positions(1500, 476_160), Some(1488));
+        assert_eq!(encoder_positions(1500, 476_161), None);
+        assert_eq!(encoder_positions(1500, 16_000 * 120), None);
+        // A model whose context is already a multiple of 16 keeps it.
+        assert_eq!(encoder_positions(1504, 16_000), None);
+    }
+
     #[test]
     fn whisper_cpp_is_built_with_its_tiled_matrix_kernels() {
         // GGML_LLAMAFILE in .cargo/config.toml; without it the encoder's
