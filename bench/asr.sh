@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Speech recognition speed and accuracy: Whisker (`whisker eval asr --json`:
-# whisper.cpp through whisper-rs, the default models/whisper-base, float16,
+# whisper.cpp through whisper-rs, the default models/whisper-base (weight
+# matrices in bf16, as its header's ftype says; f16 if imported so),
 # converted from the CTranslate2 files below) vs faster-whisper (asr_peer.py:
 # CTranslate2 on models/whisper-base-ct2 itself, the files `whisker models
 # fetch --role speech` downloaded, loaded as int8 and as float32), over the
@@ -38,6 +39,12 @@ OUT=${OUT:-$ROOT/bench/out/$(date +%Y%m%d-%H%M%S)}
 log() { printf '[asr %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
+# The weight type of the GGML file: its 12th little-endian i32 (ftype).
+ggml_weights() {
+    case $(od -An -t d4 -j 44 -N 4 "$ROOT/models/whisper-base/ggml-model.bin" | tr -d ' ') in
+        1) echo f16 ;; 24) echo bf16 ;; *) echo other ;;
+    esac
+}
 
 # The CTranslate2 model: models/whisper-base-ct2, else the copy a fetch left
 # in the cache (model.bin joined from its two parts).
@@ -72,8 +79,8 @@ whisker_run() { # threads round
     printf '[speech]\nthreads = %s\n' "$1" > "$data/config.toml"
     local load; load=$(load1)
     WHISKER_MODELS_DIR=$ROOT/models "$WHISKER" --data-dir "$data" eval asr "$EVAL" --json > "$base.json"
-    printf '{"engine": "whisker", "version": "%s", "weights": "f16", "threads": %s, "load_before": %s}\n' \
-        "$("$WHISKER" --version | cut -d' ' -f2)" "$1" "$load" > "$base.meta.json"
+    printf '{"engine": "whisker", "version": "%s", "weights": "%s", "threads": %s, "load_before": %s}\n' \
+        "$("$WHISKER" --version | cut -d' ' -f2)" "$(ggml_weights)" "$1" "$load" > "$base.meta.json"
 }
 
 for round in $(seq 1 "$ROUNDS"); do

@@ -109,7 +109,7 @@ def main():
     print(f"Machine: {cpu}, {os.cpu_count()} logical CPUs. Recordings: {len(first['files'])} "
           f"({sum(f['audio_seconds'] for f in first['files']):.1f} s of audio: "
           f"{', '.join(f['file'] for f in first['files'])}). Model: Whisper base, the same CTranslate2 files "
-          f"(Whisker converts them to whisper.cpp's format, float16). Greedy decoding, the file's language given.\n")
+          f"(Whisker converts them to whisper.cpp's format; its weights column says how). Greedy decoding, the file's language given.\n")
     metric = lambda lang: "CER" if lang.startswith("zh") or lang in ("yue", "cmn") else "WER"
     heads = "".join(f" {metric(l)} {l} |" for l in langs)
     print(f"| engine | weights | threads | RTF (best) | runs (RTF) |{heads} speed-up vs Whisker | 1-min load before |")
@@ -121,7 +121,7 @@ def main():
         for l in langs:
             e, n = best["langs"].get(l, (0, 0))
             rates += f" {100 * e / n:.1f}% |" if n else " – |"
-        mine = groups.get((threads, "whisker", "f16"))
+        mine = next((v for k, v in groups.items() if k[0] == threads and k[1] == "whisker"), None)
         ratio = "1.00×" if engine == "whisker" else "–"
         if mine and engine != "whisker":
             ratio = f"{best['rtf'] / min(s['rtf'] for _, s in mine):.2f}×"

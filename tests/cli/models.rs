@@ -141,8 +141,11 @@ fn unknown_ids_and_unknown_files_are_the_users_to_fix() {
 
 // ── Speech: CTranslate2 -> whisper.cpp ─────────────────────────────────────
 
-/// The sha256 `models/manifest.toml` pins for `whisper-base/ggml-model.bin`.
+/// The sha256 `models/manifest.toml` pins for `whisper-base/ggml-model.bin`
+/// (weight matrices in bf16), and that of the f16 conversion.
 const WHISPER_BASE_SHA256: &str =
+    "e06170705aa8d942f8ae71d593e9066febc2c3c56e5f1ebe600ceb9c1ed54357";
+const WHISPER_BASE_F16_SHA256: &str =
     "c0db470711f9496ec80feedb59b0916f10a0c301218e7254a61e7d3d1890dc6d";
 
 /// The workspace's CTranslate2 Whisper base model (`make models` installs it).
@@ -198,6 +201,34 @@ fn import_ct2_converts_whisper_base_into_the_manifest_model_verify_checks() {
         (Some("my-base"), Some(false))
     );
     assert!(dir.path().join("models/my-base/ggml-model.bin").is_file());
+
+    // In f16 it is not the pinned file, so it gets an id of its own.
+    let out = models(
+        dir.path(),
+        &["import", "--ct2", ct2.to_str().unwrap(), "--weights", "f16"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = &parse(&out)["models"][0];
+    assert_eq!(
+        (report["id"].as_str(), report["weights"].as_str()),
+        (Some("whisper-base-float16"), Some("f16"))
+    );
+    assert_eq!(report["sha256"], WHISPER_BASE_F16_SHA256);
+    let out = models(
+        dir.path(),
+        &[
+            "import",
+            "--ct2",
+            ct2.to_str().unwrap(),
+            "--weights",
+            "int4",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
     let list = parse(&models(dir.path(), &["list"]));
     let mine = by_id(&list, "my-base");
     assert_eq!(

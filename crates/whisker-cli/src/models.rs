@@ -52,11 +52,14 @@ pub fn run(command: ModelsCommand, data_dir: &Path, as_json: bool) -> Result<Exi
             Ok(ExitCode::SUCCESS)
         }
         ModelsCommand::Import {
-            ct2: Some(ct2), id, ..
+            ct2: Some(ct2),
+            id,
+            weights,
+            ..
         } => {
             let cancel = interruptible()?;
             let bar = TransferBar::new(as_json);
-            let converted = models.import_ct2(&ct2, id.as_deref(), &bar, &cancel);
+            let converted = models.import_ct2(&ct2, id.as_deref(), weights, &bar, &cancel);
             bar.finish();
             let report = converted?;
             if as_json {

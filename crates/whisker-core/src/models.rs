@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use whisker_models::fetch::{Endpoints, Fetcher};
 use whisker_models::{Manifest, Model, Observer, Store};
+pub use whisker_speech::convert::Weights;
 
 pub use whisker_models::Role;
 pub use whisker_models::fetch::{FetchReport, FetchedFile};
@@ -157,11 +158,12 @@ impl Models {
 
     /// Converts a CTranslate2 (faster-whisper) Whisper folder into the models
     /// folder as a whisper.cpp GGML file, under `id` or one derived from the
-    /// model (`whisper-small.en`, ...).
+    /// model (`whisper-small.en`, ...), its weight matrices as `weights`.
     pub fn import_ct2(
         &self,
         dir: &Path,
         id: Option<&str>,
+        weights: Weights,
         progress: &dyn Progress,
         cancel: &Cancel,
     ) -> Result<ConvertReport> {
@@ -169,7 +171,7 @@ impl Models {
             return Err(Error::NotFound(dir.to_path_buf()));
         }
         let bridge = Bridge { progress, cancel };
-        speech_models::import_ct2(&self.manifest, &self.store, dir, id, &bridge)
+        speech_models::import_ct2(&self.manifest, &self.store, dir, id, weights, &bridge)
     }
 
     /// The whisper.cpp file of speech model `id`, else of the default speech

@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use whisker_models::convert::Converter;
+use whisker_models::manifest::Source;
 use whisker_models::{Manifest, Model, Observer, Store};
-use whisker_speech::convert::{Conversion, Ct2Whisper};
+use whisker_speech::convert::{Conversion, Ct2Whisper, Weights};
 
 use crate::error::{Error, Result};
 use crate::models::{ModelInfo, Presence, Role};
@@ -61,7 +62,12 @@ impl Converter for SpeechConverter {
             observer.advance(done);
             !observer.cancelled()
         };
-        match whisker_speech::convert::convert(from_dir, out, &mut progress) {
+        let weights =
+            convert_weights(from, to).map_err(|message| whisker_models::Error::Model {
+                id: to.id.clone(),
+                message,
+            })?;
+        match whisker_speech::convert::convert(from_dir, weights, out, &mut progress) {
             Ok(done) => Ok(done.sha256),
             Err(whisker_speech::Error::Cancelled) => Err(whisker_models::Error::Cancelled),
             Err(e) => Err(whisker_models::Error::Model {
@@ -72,21 +78,37 @@ impl Converter for SpeechConverter {
     }
 }
 
+/// The weight type `to`'s manifest entry asks of its conversion from
+/// `from` (the converter's default when it names none).
+fn convert_weights(from: &Model, to: &Model) -> std::result::Result<Weights, String> {
+    let asked = to.sources.iter().find_map(|s| match s {
+        Source::Convert {
+            from: id, weights, ..
+        } if *id == from.id => weights.as_deref(),
+        _ => None,
+    });
+    asked.map_or(Ok(Weights::default()), str::parse)
+}
+
 /// Converts the CTranslate2 Whisper folder `dir` into `<models>/<id>/`.
 ///
 /// Without `id`, the id is `whisper-<size>[.en]` from the model's shape. An
 /// id the manifest lists must convert to exactly the file it pins (the
 /// default `whisper-base` from `whisper-base-ct2`); when a derived id's
 /// manifest entry pins another file (an int8 model, say), the weight type
-/// is added to the id instead.
+/// is added to the id instead. `weights`: how the weight matrices are
+/// stored (the default model's are bf16).
 pub fn import_ct2(
     manifest: &Manifest,
     store: &Store,
     dir: &Path,
     id: Option<&str>,
+    weights: Weights,
     observer: &dyn Observer,
 ) -> Result<ConvertReport> {
-    let model = Ct2Whisper::open(dir).map_err(as_input)?;
+    let model = Ct2Whisper::open(dir)
+        .map_err(as_input)?
+        .with_weights(weights);
     let derived = derived_id(&model);
     let target = id.unwrap_or(&derived).to_string();
     check_id(&target)?;

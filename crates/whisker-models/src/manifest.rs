@@ -140,6 +140,10 @@ pub enum Source {
     Convert {
         /// The id of the model converted.
         from: String,
+        /// How the converter stores the weights ("bf16", ...), when not
+        /// its default; read by the converter, not here.
+        #[serde(default)]
+        weights: Option<String>,
         #[serde(default)]
         provides: Vec<String>,
     },
@@ -332,7 +336,7 @@ impl Model {
     ) -> std::result::Result<(), String> {
         let provides = match source {
             Source::Hf { provides, .. } => provides,
-            Source::Convert { from, provides } => {
+            Source::Convert { from, provides, .. } => {
                 if *from == self.id {
                     return Err("converted from itself".into());
                 }

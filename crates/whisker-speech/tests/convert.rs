@@ -18,14 +18,17 @@ use std::path::Path;
 
 use support::*;
 use whisker_speech::Error;
-use whisker_speech::convert::{self, Ct2Whisper, N_FFT, SAMPLE_RATE, mel_filters};
+use whisker_speech::convert::{self, Ct2Whisper, N_FFT, SAMPLE_RATE, Weights, mel_filters};
 
-/// The sha256 and size `models/manifest.toml` pins for `whisper-base`.
+/// The sha256 of whisper-base in f16 (whisper.cpp's own layout, which
+/// whisper.cpp's `convert-pt-to-ggml.py` writes for OpenAI's checkpoint) and
+/// in bf16 (what `models/manifest.toml` pins for `whisper-base`).
 const BASE_SHA256: &str = "c0db470711f9496ec80feedb59b0916f10a0c301218e7254a61e7d3d1890dc6d";
+const BASE_BF16_SHA256: &str = "e06170705aa8d942f8ae71d593e9066febc2c3c56e5f1ebe600ceb9c1ed54357";
 const BASE_SIZE: u64 = 147_951_465;
 
 fn run(dir: &Path, out: &Path) -> Result<convert::Conversion, Error> {
-    convert::convert(dir, out, &mut |_, _| true)
+    convert::convert(dir, Weights::F16, out, &mut |_, _| true)
 }
 
 /// Files in `dir` other than `keep`.
@@ -117,13 +120,42 @@ fn default_model_converts_to_the_pinned_whisper_cpp_file() {
     assert_eq!(ggml.vocab[0], b"!");
     assert_eq!(ggml.vocab[220], b" ");
     assert_eq!(ggml.vocab[50_256], b"");
-    check_names_shapes_and_types(&ggml);
+    check_names_shapes_and_types(&ggml, 1);
     check_split_matches_the_fused_source(&ggml, &ct2);
 }
 
+#[test]
+fn default_model_in_bf16_is_the_pinned_file() {
+    let ct2 = default_ct2();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("ggml-base.bin");
+    let done = convert::convert(&ct2, Weights::Bf16, &out, &mut |_, _| true).unwrap();
+    assert_eq!(
+        (done.sha256.as_str(), done.size, done.weights),
+        (BASE_BF16_SHA256, BASE_SIZE, Weights::Bf16)
+    );
+    let ggml = read_ggml(&out);
+    // ftype 24: GGML_FTYPE_MOSTLY_BF16.
+    assert_eq!(ggml.hparams[10], 24);
+    check_names_shapes_and_types(&ggml, 30);
+    // Each weight is its f16 source to the nearest bf16.
+    let model = convert::Ct2File::open(&ct2.join("model.bin")).unwrap();
+    let source = model.get("encoder/layer_2/ffn/linear_1/weight").unwrap();
+    let f16 = model.read_rows(source, 0..source.rows()).unwrap();
+    let expected: Vec<u8> = f16
+        .chunks_exact(2)
+        .flat_map(|b| {
+            let v = half::f16::from_le_bytes([b[0], b[1]]).to_f32();
+            half::bf16::from_f32(v).to_le_bytes()
+        })
+        .collect();
+    assert_eq!(ggml.tensor("encoder.blocks.2.mlp.2.weight").data, expected);
+}
+
 /// Every tensor whisper.cpp's loader creates for base, with its dims
-/// (innermost first) and type, and nothing else.
-fn check_names_shapes_and_types(ggml: &Ggml) {
+/// (innermost first) and type (`weights` for the weight matrices), and
+/// nothing else.
+fn check_names_shapes_and_types(ggml: &Ggml, weights: i32) {
     let mut expected = vec![
         (
             "encoder.positional_embedding".to_string(),
@@ -140,23 +172,27 @@ fn check_names_shapes_and_types(ggml: &Ggml) {
         (
             "decoder.token_embedding.weight".into(),
             vec![512, 51_865],
-            1,
+            weights,
         ),
         ("decoder.ln.weight".into(), vec![512], 0),
         ("decoder.ln.bias".into(), vec![512], 0),
     ];
     let block = |prefix: String, attns: &[&str]| {
         let mut t = vec![
-            (format!("{prefix}.mlp.0.weight"), vec![512, 2048], 1),
+            (format!("{prefix}.mlp.0.weight"), vec![512, 2048], weights),
             (format!("{prefix}.mlp.0.bias"), vec![2048], 0),
-            (format!("{prefix}.mlp.2.weight"), vec![2048, 512], 1),
+            (format!("{prefix}.mlp.2.weight"), vec![2048, 512], weights),
             (format!("{prefix}.mlp.2.bias"), vec![512], 0),
             (format!("{prefix}.mlp_ln.weight"), vec![512], 0),
             (format!("{prefix}.mlp_ln.bias"), vec![512], 0),
         ];
         for attn in attns {
             for w in ["query", "key", "value", "out"] {
-                t.push((format!("{prefix}.{attn}.{w}.weight"), vec![512, 512], 1));
+                t.push((
+                    format!("{prefix}.{attn}.{w}.weight"),
+                    vec![512, 512],
+                    weights,
+                ));
                 if w != "key" {
                     t.push((format!("{prefix}.{attn}.{w}.bias"), vec![512], 0));
                 }

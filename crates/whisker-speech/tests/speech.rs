@@ -335,9 +335,17 @@ fn noise_without_a_voice_gives_no_text() {
     // "So, I'm going to go to the next room." (fan, en).
     for seed in [1, 2, 3, 7] {
         let cases = [
-            ("near-silent hiss, en", noise(-48.0, 0.0, seed), Language::En),
+            (
+                "near-silent hiss, en",
+                noise(-48.0, 0.0, seed),
+                Language::En,
+            ),
             ("fan noise, en", noise(-40.0, 0.95, seed), Language::En),
-            ("quieter fan noise, en", noise(-44.0, 0.9, seed), Language::En),
+            (
+                "quieter fan noise, en",
+                noise(-44.0, 0.9, seed),
+                Language::En,
+            ),
             ("fan noise, auto", noise(-40.0, 0.95, seed), Language::Auto),
             ("hiss, zh", noise(-40.0, 0.0, seed), Language::Zh),
             ("quieter hiss, zh", noise(-46.0, 0.0, seed), Language::Zh),

@@ -1,15 +1,16 @@
-//! Tensor data from CTranslate2's types to whisper.cpp's f16/f32, a block
+//! Tensor data from CTranslate2's types to whisper.cpp's f16/bf16/f32, a block
 //! of rows at a time (at most a few MB in memory, whatever the model size).
 //!
-//! float16 and float32 copy through, or round to the nearest f16 (as
-//! numpy's `astype` does). bfloat16 widens exactly. int8 and int16 are
+//! float16, bfloat16 and float32 copy through, or round to the nearest f16
+//! or bf16 (as numpy's `astype` and ggml's own conversion do; bf16 holds
+//! every f16 weight to its 8 leading bits). bfloat16 widens exactly. int8 and int16 are
 //! CTranslate2's quantised weights: `value = q / scale`, with one scale per
 //! row (`<name>_scale`, int8) or one for the tensor (int16).
 
 use std::io::Write;
 use std::path::Path;
 
-use half::f16;
+use half::{bf16, f16};
 
 use super::ct2::{Ct2File, DType, Variable, decode};
 use super::ggml::GgmlWriter;
@@ -82,7 +83,9 @@ fn scales(model: &Ct2File, var: &Variable) -> Result<Option<Vec<f32>>> {
 /// Raw rows (starting at row `first`) in the stored type `out`.
 fn encode(raw: &[u8], var: &Variable, scales: Option<&[f32]>, first: usize, out: Out) -> Vec<u8> {
     match (var.dtype, out) {
-        (DType::F16, Out::F16) | (DType::F32, Out::F32) => return raw.to_vec(),
+        (DType::F16, Out::F16) | (DType::BF16, Out::BF16) | (DType::F32, Out::F32) => {
+            return raw.to_vec();
+        }
         _ => {}
     }
     let values = match scales {
@@ -94,6 +97,10 @@ fn encode(raw: &[u8], var: &Variable, scales: Option<&[f32]>, first: usize, out:
         Out::F16 => values
             .iter()
             .flat_map(|&v| f16::from_f32(v).to_le_bytes())
+            .collect(),
+        Out::BF16 => values
+            .iter()
+            .flat_map(|&v| bf16::from_f32(v).to_le_bytes())
             .collect(),
     }
 }
@@ -149,6 +156,22 @@ mod tests {
         // The second row alone, as a block starting at row 1.
         let out = encode(&raw[2..], &v, Some(&[127.0, 2.0]), 1, Out::F32);
         assert_eq!(f32s(&out), [32.0, 1.0]);
+    }
+
+    #[test]
+    fn f16_rounds_to_the_nearest_bf16_ties_to_even() {
+        // 1 + 2^-8 is halfway between bf16's 1 and 1 + 2^-7: even is 1.
+        let halves = [1.0 + 1.0 / 256.0, 1.0 + 1.0 / 256.0 + 1.0 / 1024.0, -2.5];
+        let raw: Vec<u8> = halves
+            .iter()
+            .flat_map(|&v| f16::from_f32(v).to_le_bytes())
+            .collect();
+        let out = encode(&raw, &var(DType::F16, &[3]), None, 0, Out::BF16);
+        let got: Vec<f32> = out
+            .chunks_exact(2)
+            .map(|b| bf16::from_le_bytes([b[0], b[1]]).to_f32())
+            .collect();
+        assert_eq!(got, [1.0, 1.0 + 1.0 / 128.0, -2.5]);
     }
 
     #[test]

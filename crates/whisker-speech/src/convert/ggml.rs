@@ -5,10 +5,11 @@
 //! ```text
 //! magic 0x67676d6c ("ggml")
 //! n_vocab n_audio_ctx n_audio_state n_audio_head n_audio_layer
-//! n_text_ctx n_text_state n_text_head n_text_layer n_mels ftype(1 = f16)
+//! n_text_ctx n_text_state n_text_head n_text_layer n_mels ftype (1 = f16
+//!     weights, 24 = bf16)
 //! mel bank: n_mel, n_fft, then n_mel * n_fft f32
 //! vocabulary: count, then per token: byte length, bytes
-//! tensors until the end: n_dims, name length, type (0 f32, 1 f16),
+//! tensors until the end: n_dims, name length, type (0 f32, 1 f16, 30 bf16),
 //!     dims innermost first, name, data
 //! ```
 
@@ -18,9 +19,6 @@ use super::plan::{Hparams, Out};
 
 /// `"ggml"` read as a little-endian u32.
 pub const MAGIC: u32 = 0x6767_6d6c;
-/// Big tensors are stored as f16 (whisper.cpp's `ftype` 1).
-pub const FTYPE_F16: i32 = 1;
-
 /// Writes the parts of a GGML file in order, counting bytes.
 #[derive(Debug)]
 pub struct GgmlWriter<W> {
@@ -42,7 +40,9 @@ impl<W: Write> GgmlWriter<W> {
         self.out
     }
 
-    pub fn header(&mut self, hp: &Hparams) -> io::Result<()> {
+    /// The magic and hyper-parameters; `ftype` says how the weight
+    /// matrices are stored ([`super::Weights::ftype`]).
+    pub fn header(&mut self, hp: &Hparams, ftype: i32) -> io::Result<()> {
         self.bytes(&MAGIC.to_le_bytes())?;
         let values = [
             hp.n_vocab,
@@ -59,7 +59,7 @@ impl<W: Write> GgmlWriter<W> {
         for v in values {
             self.int(v)?;
         }
-        self.i32(FTYPE_F16)
+        self.i32(ftype)
     }
 
     /// The `n_mel x n_fft` filter bank, row-major.

@@ -7,7 +7,8 @@
 //! `tokenizer.json`) and [`Ct2Whisper::write_ggml`] writes the file
 //! whisper.cpp's own `convert-pt-to-ggml.py` would write for the same
 //! weights: hyper-parameters, the mel filter bank, the vocabulary as bytes,
-//! then each tensor under OpenAI's name, big ones in f16. Every size of
+//! then each tensor under OpenAI's name, big ones in f16 (or, with
+//! [`Ct2Whisper::with_weights`], the weight matrices in bf16). Every size of
 //! Whisper (tiny to large-v3, multilingual or `.en`) and every CTranslate2
 //! weight type (float16, float32, bfloat16, int8, int16) converts; the output
 //! depends only on the input, so a known model converts to a known sha256.
@@ -40,9 +41,9 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 pub use ct2::{Ct2File, DType, Variable};
-pub use ggml::{FTYPE_F16, MAGIC};
+pub use ggml::MAGIC;
 pub use mel::{N_FFT, SAMPLE_RATE, mel_filters};
-pub use plan::{Hparams, Out, Planned};
+pub use plan::{Hparams, Out, Planned, Weights};
 pub use vocab::Vocabulary;
 
 use crate::{Error, Result};
@@ -57,6 +58,8 @@ pub struct Conversion {
     pub vocabulary: usize,
     /// The CTranslate2 type of the weights (float16, int8, ...).
     pub source_dtype: String,
+    /// How the weight matrices were written.
+    pub weights: Weights,
     /// Bytes written.
     pub size: u64,
     /// Lower-case hex sha256 of the file.
@@ -70,6 +73,7 @@ pub struct Ct2Whisper {
     hparams: Hparams,
     plan: Vec<Planned>,
     vocabulary: Vocabulary,
+    weights: Weights,
 }
 
 impl Ct2Whisper {
@@ -91,7 +95,15 @@ impl Ct2Whisper {
             hparams,
             plan,
             vocabulary,
+            weights: Weights::default(),
         })
+    }
+
+    /// Writes the weight matrices as `weights` (f16 unless told).
+    pub fn with_weights(mut self, weights: Weights) -> Ct2Whisper {
+        weights.apply(&mut self.plan);
+        self.weights = weights;
+        self
     }
 
     pub fn hparams(&self) -> Hparams {
@@ -176,6 +188,7 @@ impl Ct2Whisper {
             tensors: self.plan.len(),
             vocabulary: self.vocabulary.tokens.len(),
             source_dtype: self.source_dtype().to_string(),
+            weights: self.weights,
             size,
             sha256,
         })
@@ -190,7 +203,7 @@ impl Ct2Whisper {
         let hp = &self.hparams;
         let bank = mel_filters(SAMPLE_RATE, N_FFT, hp.n_mels);
         let io = |e: io::Error| Error::io(path, e);
-        writer.header(hp).map_err(io)?;
+        writer.header(hp, self.weights.ftype()).map_err(io)?;
         writer
             .mel_filters(hp.n_mels, N_FFT / 2 + 1, &bank)
             .map_err(io)?;
@@ -205,13 +218,17 @@ impl Ct2Whisper {
     }
 }
 
-/// Converts the CTranslate2 Whisper model in `dir` to the GGML file `out`.
+/// Converts the CTranslate2 Whisper model in `dir` to the GGML file `out`,
+/// its weight matrices as `weights`.
 pub fn convert(
     dir: &Path,
+    weights: Weights,
     out: &Path,
     progress: &mut dyn FnMut(u64, u64) -> bool,
 ) -> Result<Conversion> {
-    Ct2Whisper::open(dir)?.write_ggml(out, progress)
+    Ct2Whisper::open(dir)?
+        .with_weights(weights)
+        .write_ggml(out, progress)
 }
 
 /// Temporary files are private (0600); a model file is as readable as any

@@ -47,7 +47,8 @@ fn tensor<R: Read + Seek>(r: &mut R, size: u64) -> Result<(), String> {
         elements = elements.saturating_mul(count(int(r)?)? as u64);
     }
     skip(r, count(name_len)?, size)?;
-    // Bytes per block and elements per block of each GGML type.
+    // Bytes per block and elements per block of each GGML type: f32, f16,
+    // q4_0, q4_1, q5_0, q5_1, q8_0, bf16.
     let (bytes, per) = match ttype {
         0 => (4, 1),
         1 => (2, 1),
@@ -56,6 +57,7 @@ fn tensor<R: Read + Seek>(r: &mut R, size: u64) -> Result<(), String> {
         6 => (22, 32),
         7 => (24, 32),
         8 => (34, 32),
+        30 => (2, 1),
         other => {
             return Err(format!(
                 "tensor type {other} is not one whisper.cpp reads here"
