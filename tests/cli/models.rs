@@ -229,6 +229,13 @@ fn import_ct2_converts_whisper_base_into_the_manifest_model_verify_checks() {
         ],
     );
     assert_eq!(out.status.code(), Some(2));
+    // --weights is for conversions only.
+    let out = models(
+        dir.path(),
+        &["import", "--weights", "f16", ct2.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--weights"));
     let list = parse(&models(dir.path(), &["list"]));
     let mine = by_id(&list, "my-base");
     assert_eq!(

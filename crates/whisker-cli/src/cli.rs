@@ -226,11 +226,11 @@ pub enum ModelsCommand {
         /// vocabulary.json, vocabulary.txt or tokenizer.json).
         #[arg(long, value_name = "DIR")]
         ct2: Option<PathBuf>,
-        /// With --ct2: store the weight matrices as bf16 (as the default
-        /// model; faster where the CPU has AVX-512 BF16) or f16 (the file
-        /// whisper.cpp's own converter writes; faster on Arm).
-        #[arg(long, value_name = "TYPE", default_value = "bf16", requires = "ct2")]
-        weights: Weights,
+        /// With --ct2: store the weight matrices as bf16 (the default, as
+        /// the default model; faster where the CPU has AVX-512 BF16) or f16
+        /// (the file whisper.cpp's own converter writes; use it on Arm).
+        #[arg(long, value_name = "TYPE", requires = "ct2", conflicts_with = "path")]
+        weights: Option<Weights>,
     },
     /// Re-hash installed models' files (default: every model with files present).
     ///
