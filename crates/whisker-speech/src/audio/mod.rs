@@ -218,6 +218,14 @@ impl AudioReader {
         Ok(Some(window))
     }
 
+    /// Whether every sample was handed out (decoding ahead to find out).
+    pub fn finished(&mut self) -> Result<bool> {
+        while self.ready.is_empty() && !self.ended {
+            self.decode_next()?;
+        }
+        Ok(self.ready.is_empty())
+    }
+
     /// Decodes one packet into `ready`, or marks the end.
     fn decode_next(&mut self) -> Result<()> {
         let packet = match self.format.next_packet() {

@@ -226,13 +226,16 @@ impl Transcriber {
             if cancel.load(Ordering::Relaxed) {
                 return Err(Error::Cancelled);
             }
-            // `read` hands out fewer samples than asked only at the end of
-            // the file; the window is cut at a pause only when it is full,
-            // else a file shorter than a window would be cut in two (twice
+            // The window is cut at a pause only when more follows, else a
+            // file shorter than a window would be cut in two (twice
             // Whisper's 30 s encoder pass, and a word heard on both sides).
+            // `read` hands out fewer samples than asked only at the end.
             let wanted = window - carry.len().min(window - 1);
             let next = reader.read(wanted)?;
-            let last = next.as_ref().is_none_or(|n| n.len() < wanted);
+            let last = match &next {
+                Some(n) if n.len() == wanted => reader.finished()?,
+                _ => true,
+            };
             carry.extend(next.unwrap_or_default());
             if carry.is_empty() {
                 break;
