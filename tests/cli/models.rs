@@ -159,17 +159,25 @@ fn whisper_base_ct2() -> std::path::PathBuf {
     dir
 }
 
-#[test]
-fn import_ct2_converts_whisper_base_into_the_manifest_model_verify_checks() {
-    let dir = tempfile::tempdir().unwrap();
-    let ct2 = whisper_base_ct2();
-    let out = models(dir.path(), &["import", "--ct2", ct2.to_str().unwrap()]);
+/// `whisker models import ARGS`, which must succeed: its report.
+fn imported(dir: &Path, args: &[&str]) -> Value {
+    let args: Vec<&str> = std::iter::once("import")
+        .chain(args.iter().copied())
+        .collect();
+    let out = models(dir, &args);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let report = &parse(&out)["models"][0];
+    parse(&out)["models"][0].clone()
+}
+
+#[test]
+fn import_ct2_converts_whisper_base_into_the_manifest_model_verify_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let ct2 = whisper_base_ct2();
+    let report = &imported(dir.path(), &["--ct2", ct2.to_str().unwrap()]);
     assert_eq!(report["id"], "whisper-base");
     assert_eq!(report["in_manifest"], true);
     assert_eq!(report["model"], "Whisper base, multilingual");
@@ -186,16 +194,10 @@ fn import_ct2_converts_whisper_base_into_the_manifest_model_verify_checks() {
     assert!(out.status.success());
     assert_eq!(parse(&out)["models"][0]["files"][0]["status"], "ok");
 
-    let out = models(
+    let report = &imported(
         dir.path(),
-        &["import", "--ct2", ct2.to_str().unwrap(), "--id", "my-base"],
+        &["--ct2", ct2.to_str().unwrap(), "--id", "my-base"],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report = &parse(&out)["models"][0];
     assert_eq!(
         (report["id"].as_str(), report["in_manifest"].as_bool()),
         (Some("my-base"), Some(false))
@@ -203,16 +205,10 @@ fn import_ct2_converts_whisper_base_into_the_manifest_model_verify_checks() {
     assert!(dir.path().join("models/my-base/ggml-model.bin").is_file());
 
     // In f16 it is not the pinned file, so it gets an id of its own.
-    let out = models(
+    let report = &imported(
         dir.path(),
-        &["import", "--ct2", ct2.to_str().unwrap(), "--weights", "f16"],
+        &["--ct2", ct2.to_str().unwrap(), "--weights", "f16"],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report = &parse(&out)["models"][0];
     assert_eq!(
         (report["id"].as_str(), report["weights"].as_str()),
         (Some("whisper-base-float16"), Some("f16"))

@@ -110,13 +110,6 @@ pub enum Weights {
 }
 
 impl Weights {
-    pub fn name(self) -> &'static str {
-        match self {
-            Weights::F16 => "f16",
-            Weights::Bf16 => "bf16",
-        }
-    }
-
     /// whisper.cpp's `ftype` header value (ggml's `GGML_FTYPE_MOSTLY_*`).
     pub fn ftype(self) -> i32 {
         match self {

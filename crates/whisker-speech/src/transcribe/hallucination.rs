@@ -180,19 +180,11 @@ const MIN_BLOCKS: usize = 10;
 /// How far the loudest 100 ms of `samples` stands above its quietest tenth,
 /// in dB (0 for less than a block).
 pub fn dynamic_range_db(samples: &[f32]) -> f32 {
-    let mut db: Vec<f32> = samples
-        .chunks_exact(BLOCK)
-        .map(|b| {
-            let power = b.iter().map(|s| s * s).sum::<f32>() / BLOCK as f32;
-            10.0 * power.max(1e-12).log10()
-        })
-        .collect();
-    if db.is_empty() {
-        return 0.0;
+    let db = sorted_db(samples, BLOCK);
+    match db.last() {
+        Some(loudest) => loudest - db[(db.len() - 1) / 10],
+        None => 0.0,
     }
-    db.sort_by(f32::total_cmp);
-    let floor = db[(db.len() - 1) / 10];
-    db[db.len() - 1] - floor
 }
 
 /// Whether `samples` are steady noise with no voice in them: a second or
@@ -206,25 +198,36 @@ pub fn is_steady_noise(samples: &[f32]) -> bool {
 }
 
 fn percentile_db(samples: &[f32], q: f32) -> Option<f32> {
+    let db = sorted_db(samples, FRAME);
+    let at = (db.len().checked_sub(1)? as f32 * q).round() as usize;
+    db.get(at).copied()
+}
+
+/// The loudness in dBFS of each whole `size`-sample piece of `samples`,
+/// quietest first.
+fn sorted_db(samples: &[f32], size: usize) -> Vec<f32> {
     let mut db: Vec<f32> = samples
-        .chunks(FRAME)
-        .filter(|f| f.len() == FRAME)
+        .chunks_exact(size)
         .map(|f| {
-            let power = f.iter().map(|s| s * s).sum::<f32>() / f.len() as f32;
+            let power = f.iter().map(|s| s * s).sum::<f32>() / size as f32;
             10.0 * power.max(1e-12).log10()
         })
         .collect();
-    if db.is_empty() {
-        return None;
-    }
     db.sort_by(f32::total_cmp);
-    let at = ((db.len() - 1) as f32 * q).round() as usize;
-    db.get(at).copied()
+    db
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// White noise in [-0.5, 0.5), the same for the same seed.
+    fn white(mut seed: u32) -> impl FnMut() -> f32 {
+        move || {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+        }
+    }
 
     fn confident_speech() -> Evidence {
         Evidence {
@@ -312,12 +315,8 @@ mod tests {
 
     #[test]
     fn steady_noise_has_no_100_ms_standing_out_and_a_voice_does() {
-        let mut seed = 3u32;
-        let mut white = || {
-            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5
-        };
-        let hiss: Vec<f32> = (0..160_000).map(|_| white() * 0.01).collect();
+        let mut noise = white(3);
+        let hiss: Vec<f32> = (0..160_000).map(|_| noise() * 0.01).collect();
         assert!(is_steady_noise(&hiss), "{}", dynamic_range_db(&hiss));
         // Low-passed (a fan's rumble) flickers more, still well under.
         let mut y = 0.0;
@@ -342,11 +341,7 @@ mod tests {
 
     #[test]
     fn levels_tell_a_voice_from_steady_noise() {
-        let mut seed = 1u32;
-        let mut noise = || {
-            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5
-        };
+        let mut noise = white(1);
         // Steady noise at about -20 dBFS: level and floor within a few dB.
         let steady: Vec<f32> = (0..32_000).map(|_| noise() * 0.35).collect();
         let (level, floor) = levels(&steady, &steady);
