@@ -515,6 +515,27 @@ fn long_input_is_cut_into_windows_with_running_times() {
 }
 
 #[test]
+fn auto_detection_hears_the_language_of_each_recording() {
+    let dir = eval_audio();
+    let list = std::fs::read_to_string(dir.join("transcripts.tsv")).unwrap();
+    let mut checked = 0;
+    for line in list.lines().filter(|l| !l.starts_with("file\t")) {
+        let mut fields = line.split('\t');
+        let (Some(file), Some(language)) = (fields.next(), fields.next()) else {
+            continue;
+        };
+        let cancel = Default::default();
+        let t = whisper()
+            .transcribe_file(&dir.join(file), &Options::default(), &mut |_| {}, &cancel)
+            .unwrap();
+        assert_eq!(t.language, language, "{file}: {}", t.text);
+        assert!(!t.text.is_empty(), "{file}");
+        checked += 1;
+    }
+    assert!(checked >= 6, "{checked} recordings in the list");
+}
+
+#[test]
 fn chinese_is_written_in_simplified_characters() {
     let dir = eval_audio();
     for (file, reference) in [
