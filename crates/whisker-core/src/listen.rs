@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use whisker_speech::live::{self, FileSource, MicSource, Mode, Outcome, Pace, SessionConfig, Tail};
 pub use whisker_speech::live::{Event as LiveEvent, Stop};
-use whisker_speech::transcribe::Options;
+use whisker_speech::transcribe::{CancelFlag, Options};
 use whisker_speech::{Language, Transcriber, Transcript};
 
 use crate::error::{Error, Result};
@@ -189,10 +189,14 @@ struct Recognizer {
 }
 
 impl live::Recognizer for Recognizer {
-    fn recognize(&self, samples_16k: &[f32]) -> whisker_speech::Result<String> {
+    fn recognize(
+        &self,
+        samples_16k: &[f32],
+        cancel: &CancelFlag,
+    ) -> whisker_speech::Result<String> {
         let transcript = self
             .transcriber
-            .transcribe_samples(samples_16k, &self.options)?;
+            .transcribe_samples(samples_16k, &self.options, cancel)?;
         let text = transcript.text.clone();
         *self.last.lock().unwrap_or_else(PoisonError::into_inner) = Some(transcript);
         Ok(text)

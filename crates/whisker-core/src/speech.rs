@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use whisker_models::installed;
 use whisker_models::manifest::{Manifest, Model, Role};
 use whisker_speech::Transcriber;
-use whisker_speech::transcribe::{Done, Options};
+use whisker_speech::transcribe::{CancelFlag, Done, Options};
 pub use whisker_speech::{Language, Segment, Transcript};
 
 use crate::config::Config;
@@ -111,7 +111,8 @@ impl Speech {
         language: Option<Language>,
     ) -> Result<Transcript> {
         let options = self.options(language)?;
-        Ok(self.get()?.transcribe_samples(samples, &options)?)
+        let cancel = CancelFlag::default();
+        Ok(self.get()?.transcribe_samples(samples, &options, &cancel)?)
     }
 
     /// Options from the config, with `language` on top.

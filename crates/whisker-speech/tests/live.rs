@@ -13,14 +13,16 @@
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use whisker_speech::live::{
     AudioSource, Event, FileSource, MicSource, Mode, Outcome, Pace, Recognizer, Session,
     SessionConfig, Stop, Tail, Utterance, Vad, VadConfig, energy_db, read_wav,
 };
+use whisker_speech::transcribe::CancelFlag;
 use whisker_speech::{Error, Result};
 
 const RATE: f32 = 16_000.0;
@@ -125,7 +127,7 @@ struct VoicedProfile {
 }
 
 impl Recognizer for VoicedProfile {
-    fn recognize(&self, samples: &[f32]) -> Result<String> {
+    fn recognize(&self, samples: &[f32], _: &CancelFlag) -> Result<String> {
         self.calls.lock().unwrap().push(samples.len());
         let e = energies(samples);
         let peak = e.iter().copied().fold(-100.0, f32::max);
@@ -148,6 +150,55 @@ impl Recognizer for VoicedProfile {
     }
 }
 
+/// A recogniser whose first `hold` runs go on until they are stopped (or a
+/// minute passes) and whose later runs answer at once. It says when each
+/// run starts and records how each ended.
+struct Holding {
+    hold: usize,
+    calls: AtomicUsize,
+    started: Mutex<mpsc::Sender<()>>,
+    ended: Mutex<Vec<&'static str>>,
+}
+
+impl Holding {
+    fn new(hold: usize) -> (Arc<Holding>, Receiver<()>) {
+        let (tx, rx) = mpsc::channel();
+        let holding = Holding {
+            hold,
+            calls: AtomicUsize::new(0),
+            started: Mutex::new(tx),
+            ended: Mutex::new(Vec::new()),
+        };
+        (Arc::new(holding), rx)
+    }
+
+    fn ended(&self) -> Vec<&'static str> {
+        self.ended.lock().unwrap().clone()
+    }
+}
+
+impl Recognizer for Holding {
+    fn recognize(&self, _: &[f32], cancel: &CancelFlag) -> Result<String> {
+        let call = self.calls.fetch_add(1, Ordering::SeqCst);
+        let _ = self.started.lock().unwrap().send(());
+        if call >= self.hold {
+            self.ended.lock().unwrap().push("answered");
+            return Ok("answered".into());
+        }
+        let give_up = Instant::now() + Duration::from_secs(60);
+        while !cancel.load(Ordering::SeqCst) && Instant::now() < give_up {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        if cancel.load(Ordering::SeqCst) {
+            self.ended.lock().unwrap().push("stopped");
+            Err(Error::Cancelled)
+        } else {
+            self.ended.lock().unwrap().push("not stopped");
+            Ok("held".into())
+        }
+    }
+}
+
 /// Seconds of voice in a [`VoicedProfile`] text.
 fn voiced_seconds(text: &str) -> f32 {
     text.split(", ")
@@ -161,9 +212,16 @@ fn voiced_seconds(text: &str) -> f32 {
 }
 
 fn begin(source: impl AudioSource + 'static, cfg: SessionConfig) -> (Session, Receiver<Event>) {
+    begin_with(source, cfg, Arc::new(VoicedProfile::default()))
+}
+
+fn begin_with(
+    source: impl AudioSource + 'static,
+    cfg: SessionConfig,
+    recognizer: Arc<dyn Recognizer>,
+) -> (Session, Receiver<Event>) {
     let (tx, rx) = mpsc::channel();
     let tx = Mutex::new(tx);
-    let recognizer = Arc::new(VoicedProfile::default());
     let session = Session::start(source, recognizer, cfg, move |e| {
         let _ = tx.lock().unwrap().send(e);
     })
@@ -256,7 +314,9 @@ fn the_final_result_is_the_trimmed_utterance_and_hears_all_of_it() {
         );
         // The recogniser heard the same voice as in the whole padded file
         // (within 5%: frames fall differently on the cut audio).
-        let whole = VoicedProfile::default().recognize(&samples).unwrap();
+        let whole = VoicedProfile::default()
+            .recognize(&samples, &CancelFlag::default())
+            .unwrap();
         let (heard, all) = (voiced_seconds(&u.text), voiced_seconds(&whole));
         assert!((heard - all).abs() <= 0.05 * all, "{u:?} vs {whole}");
     }
@@ -370,6 +430,51 @@ fn cancel_discards_the_utterance() {
     });
     assert_eq!(outcome.unwrap(), Outcome::Cancelled);
     assert!(!events.iter().any(|e| matches!(e, Event::Final(_))));
+}
+
+#[test]
+fn the_final_result_does_not_wait_for_a_partial_still_running() {
+    let (samples, ..) = padded(&recordings()[0]);
+    let source = FileSource::new(samples)
+        .pace(Pace::RealTime { speed: 4.0 })
+        .tail(Tail::Silence);
+    let (recognizer, started) = Holding::new(1);
+    let (session, events) = begin_with(source, SessionConfig::default(), recognizer.clone());
+    // The button is released while the first partial runs.
+    started.recv_timeout(Duration::from_secs(30)).unwrap();
+    session.stop();
+    let u = utterance(session.wait().unwrap());
+    assert_eq!(u.text, "answered");
+    assert_eq!(recognizer.ended(), ["stopped", "answered"]);
+    let events: Vec<Event> = events.try_iter().collect();
+    assert!(
+        !events.iter().any(|e| matches!(e, Event::Partial { .. })),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn cancelling_stops_the_final_run() {
+    let (samples, ..) = padded(&recordings()[0]);
+    let source = FileSource::new(samples)
+        .pace(Pace::RealTime { speed: 4.0 })
+        .tail(Tail::Silence);
+    let cfg = SessionConfig {
+        partial_every: None,
+        ..SessionConfig::default()
+    };
+    let (recognizer, started) = Holding::new(usize::MAX);
+    let (session, events) = begin_with(source, cfg, recognizer.clone());
+    while !matches!(
+        events.recv_timeout(Duration::from_secs(30)).unwrap(),
+        Event::SpeechStarted(_)
+    ) {}
+    session.stop();
+    started.recv_timeout(Duration::from_secs(30)).unwrap();
+    session.cancel();
+    assert_eq!(session.wait().unwrap(), Outcome::Cancelled);
+    assert_eq!(recognizer.ended(), ["stopped"]);
+    assert_eq!(events.try_iter().last(), Some(Event::Cancelled));
 }
 
 #[test]

@@ -304,7 +304,9 @@ fn silence_gives_no_text() {
             (seed >> 8) as f32 / (1u32 << 24) as f32 * 0.006 - 0.003
         })
         .collect();
-    let t = whisper().transcribe_samples(&noise, &english()).unwrap();
+    let t = whisper()
+        .transcribe_samples(&noise, &english(), &Default::default())
+        .unwrap();
     assert_eq!(t.text, "", "{:?}", t.segments);
 }
 
@@ -355,7 +357,9 @@ fn noise_without_a_voice_gives_no_text() {
                 language,
                 ..Options::default()
             };
-            let t = whisper().transcribe_samples(&samples, &options).unwrap();
+            let t = whisper()
+                .transcribe_samples(&samples, &options, &Default::default())
+                .unwrap();
             assert_eq!(t.text, "", "{name}, seed {seed}: {:?}", t.segments);
         }
     }
@@ -372,7 +376,9 @@ fn a_voice_in_steady_noise_is_still_heard() {
     for (s, n) in samples.iter_mut().zip(fan) {
         *s += n;
     }
-    let t = whisper().transcribe_samples(&samples, &english()).unwrap();
+    let t = whisper()
+        .transcribe_samples(&samples, &english(), &Default::default())
+        .unwrap();
     let expected = words(SPOKEN);
     let got = words(&t.text.replace('-', " "));
     assert!(edits(&expected, &got) <= 2, "{:?}", t.text);
@@ -395,7 +401,9 @@ fn a_stock_phrase_really_spoken_is_kept() {
 #[test]
 fn samples_in_memory_give_what_the_file_gives() {
     let samples = original();
-    let from_samples = whisper().transcribe_samples(&samples, &english()).unwrap();
+    let from_samples = whisper()
+        .transcribe_samples(&samples, &english(), &Default::default())
+        .unwrap();
     let expected = words(SPOKEN);
     assert!(edits(&expected, &words(&from_samples.text.replace('-', " "))) <= 1);
     assert!((from_samples.audio_seconds - 2.99).abs() < 0.01);
@@ -495,7 +503,9 @@ fn long_input_is_cut_into_windows_with_running_times() {
         window_seconds: 10.0,
         ..english()
     };
-    let t = whisper().transcribe_samples(&samples, &options).unwrap();
+    let t = whisper()
+        .transcribe_samples(&samples, &options, &Default::default())
+        .unwrap();
     let text = words(&t.text.replace('-', " "));
     assert_eq!(
         text.iter().filter(|w| *w == "young").count(),
@@ -573,6 +583,26 @@ fn cancelling_stops_a_file() {
     let err = whisper()
         .transcribe_file(&fixture("mono_16k.flac"), &english(), &mut |_| {}, &cancel)
         .unwrap_err();
+    assert!(matches!(err, Error::Cancelled), "{err}");
+}
+
+#[test]
+fn cancelling_stops_a_run_already_going() {
+    // A minute of speech takes seconds; the flag is set a moment in.
+    let once = read_all(&eval_audio().join("en_librispeech_1995-1837-0001.wav")).unwrap();
+    let samples: Vec<f32> = once.iter().copied().cycle().take(60 * 16_000).collect();
+    let cancel = whisker_speech::transcribe::CancelFlag::default();
+    let setter = {
+        let cancel = cancel.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+        })
+    };
+    let err = whisper()
+        .transcribe_samples(&samples, &english(), &cancel)
+        .unwrap_err();
+    setter.join().unwrap();
     assert!(matches!(err, Error::Cancelled), "{err}");
 }
 

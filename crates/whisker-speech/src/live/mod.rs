@@ -53,6 +53,7 @@ pub use vad::{EndReason, Vad, VadConfig, VadEvent, energy_db};
 pub use wav::{Wav, read_wav};
 
 use crate::error::Result;
+use crate::transcribe::CancelFlag;
 
 /// The sample rate of everything live: Whisper's 16 kHz.
 pub const SAMPLE_RATE: u32 = 16_000;
@@ -60,5 +61,8 @@ pub const SAMPLE_RATE: u32 = 16_000;
 /// Turns an utterance (16 kHz mono) into text. Called from a worker thread,
 /// possibly many times per session on a growing prefix of the utterance.
 pub trait Recognizer: Send + Sync {
-    fn recognize(&self, samples_16k: &[f32]) -> Result<String>;
+    /// Should give up soon (with any error) once `cancel` is set: a partial
+    /// result when the final one is wanted, anything when the session is
+    /// cancelled.
+    fn recognize(&self, samples_16k: &[f32], cancel: &CancelFlag) -> Result<String>;
 }

@@ -6,7 +6,9 @@
 //! on the audio so far every `partial_every` of new audio while someone
 //! speaks (skipped while the previous run is still busy, so capture never
 //! waits), and once on the final utterance, trimmed of leading and trailing
-//! silence. Everything that happens goes to the event callback; the last
+//! silence. A partial run still going when the final one is queued is
+//! stopped rather than waited for, and cancelling stops either run.
+//! Everything that happens goes to the event callback; the last
 //! event is always [`Event::Final`], [`Event::NoSpeech`], [`Event::Cancelled`]
 //! or [`Event::Failed`]. It does not choose a model or a device, and it
 //! handles one utterance per session.
@@ -22,6 +24,7 @@ use super::level::LevelMeter;
 use super::vad::{EndReason, Vad, VadEvent, samples};
 use super::{AudioSource, Recognizer, SAMPLE_RATE};
 use crate::error::{Error, Result};
+use crate::transcribe::CancelFlag;
 
 const RUN: u8 = 0;
 const STOP: u8 = 1;
@@ -30,7 +33,17 @@ const CANCEL: u8 = 2;
 /// A running session; see the module docs. Dropping it cancels it.
 pub struct Session {
     control: Arc<AtomicU8>,
+    aborts: Aborts,
     capture: Option<JoinHandle<Result<Outcome>>>,
+}
+
+/// What stops the recogniser's runs early.
+#[derive(Clone, Default)]
+struct Aborts {
+    /// Set once the final result is wanted, or on cancel.
+    partial: CancelFlag,
+    /// Set on cancel.
+    all: CancelFlag,
 }
 
 impl std::fmt::Debug for Session {
@@ -56,13 +69,21 @@ impl Session {
             )));
         }
         let control = Arc::new(AtomicU8::new(RUN));
-        let capture = Capture::new(config, Arc::new(on_event), recognizer, control.clone())?;
+        let aborts = Aborts::default();
+        let capture = Capture::new(
+            config,
+            Arc::new(on_event),
+            recognizer,
+            control.clone(),
+            aborts.clone(),
+        )?;
         let handle = std::thread::Builder::new()
             .name("whisker-capture".into())
             .spawn(move || capture.run(source))
             .map_err(|e| Error::Invalid(format!("cannot start the capture thread: {e}")))?;
         Ok(Session {
             control,
+            aborts,
             capture: Some(handle),
         })
     }
@@ -77,6 +98,8 @@ impl Session {
     /// Ends capturing and discards everything.
     pub fn cancel(&self) {
         self.control.store(CANCEL, Ordering::SeqCst);
+        self.aborts.partial.store(true, Ordering::SeqCst);
+        self.aborts.all.store(true, Ordering::SeqCst);
     }
 
     /// Whether the session has ended (its final event was sent).
@@ -128,6 +151,7 @@ struct Capture {
     speech_end: u64,
     last_partial: u64,
     busy: Arc<AtomicBool>,
+    aborts: Aborts,
     jobs: Sender<Job>,
     worker: Option<JoinHandle<Result<Option<String>>>>,
 }
@@ -138,14 +162,16 @@ impl Capture {
         sink: EventSink,
         recognizer: Arc<dyn Recognizer>,
         control: Arc<AtomicU8>,
+        aborts: Aborts,
     ) -> Result<Capture> {
         let (jobs, rx) = mpsc::channel();
         let busy = Arc::new(AtomicBool::new(false));
         let worker = {
             let (sink, busy, control) = (sink.clone(), busy.clone(), control.clone());
+            let aborts = aborts.clone();
             std::thread::Builder::new()
                 .name("whisker-recognize".into())
-                .spawn(move || recognize_jobs(rx, &*recognizer, &*sink, &busy, &control))
+                .spawn(move || recognize_jobs(rx, &*recognizer, &*sink, &busy, &control, &aborts))
                 .map_err(|e| Error::Invalid(format!("cannot start the recognition thread: {e}")))?
         };
         Ok(Capture {
@@ -161,6 +187,7 @@ impl Capture {
             speech_end: 0,
             last_partial: 0,
             busy,
+            aborts,
             jobs,
             worker: Some(worker),
         })
@@ -292,15 +319,19 @@ impl Capture {
         };
         let audio = audio.to_vec();
         let length = duration(audio.len() as u64);
+        // A partial still running would only hold the final one up.
+        self.aborts.partial.store(true, Ordering::SeqCst);
         let _ = self.jobs.send(Job::Final(audio));
-        // The worker returns after the final job (earlier partials first).
+        // The worker returns after the final job.
         let text = match self.worker.take().map(JoinHandle::join) {
-            Some(Ok(text)) => text?,
+            Some(Ok(text)) => text,
             _ => return Err(Error::Invalid("the recognition thread panicked".into())),
         };
+        // Cancelling stops the final run with an error that is no failure.
         if self.control.load(Ordering::SeqCst) == CANCEL {
             return Ok(Outcome::Cancelled);
         }
+        let text = text?;
         Ok(Outcome::Recognized(Utterance {
             text: text.unwrap_or_default(),
             speech_start: duration(start),
@@ -334,19 +365,21 @@ fn recognize_jobs(
     sink: &(dyn Fn(Event) + Send + Sync),
     busy: &AtomicBool,
     control: &AtomicU8,
+    aborts: &Aborts,
 ) -> Result<Option<String>> {
     for job in jobs {
         match job {
             Job::Partial(audio) => {
-                // A partial that fails is skipped; the final run reports errors.
-                let text = recognizer.recognize(&audio);
+                // A partial that fails or is stopped is skipped; the final
+                // run reports errors.
+                let text = recognizer.recognize(&audio, &aborts.partial);
                 if let (Ok(text), RUN) = (text, control.load(Ordering::SeqCst)) {
                     let audio = duration(audio.len() as u64);
                     sink(Event::Partial { text, audio });
                 }
                 busy.store(false, Ordering::SeqCst);
             }
-            Job::Final(audio) => return recognizer.recognize(&audio).map(Some),
+            Job::Final(audio) => return recognizer.recognize(&audio, &aborts.all).map(Some),
         }
     }
     Ok(None)

@@ -190,13 +190,21 @@ impl Transcriber {
         }
     }
 
-    /// Transcribes 16 kHz mono samples held in memory.
-    pub fn transcribe_samples(&self, samples: &[f32], options: &Options) -> Result<Transcript> {
-        let cancel = CancelFlag::default();
-        let mut session = self.session(options, &cancel)?;
+    /// Transcribes 16 kHz mono samples held in memory; stops with
+    /// [`Error::Cancelled`] when `cancel` is set.
+    pub fn transcribe_samples(
+        &self,
+        samples: &[f32],
+        options: &Options,
+        cancel: &CancelFlag,
+    ) -> Result<Transcript> {
+        let mut session = self.session(options, cancel)?;
         let window = window_samples(options);
         let mut rest = samples;
         while !rest.is_empty() {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(Error::Cancelled);
+            }
             let cut = if rest.len() > window {
                 quiet_cut(&rest[..window])
             } else {
@@ -472,10 +480,10 @@ pub struct LiveRecognizer {
 }
 
 impl crate::live::Recognizer for LiveRecognizer {
-    fn recognize(&self, samples_16k: &[f32]) -> Result<String> {
+    fn recognize(&self, samples_16k: &[f32], cancel: &CancelFlag) -> Result<String> {
         Ok(self
             .transcriber
-            .transcribe_samples(samples_16k, &self.options)?
+            .transcribe_samples(samples_16k, &self.options, cancel)?
             .text)
     }
 }
