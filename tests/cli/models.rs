@@ -211,7 +211,7 @@ fn import_ct2_converts_whisper_base_into_the_manifest_model_verify_checks() {
     );
     assert_eq!(
         (report["id"].as_str(), report["weights"].as_str()),
-        (Some("whisper-base-float16"), Some("f16"))
+        (Some("whisper-base-float16-f16"), Some("f16"))
     );
     assert_eq!(report["sha256"], WHISPER_BASE_F16_SHA256);
     let out = models(

@@ -226,9 +226,10 @@ pub enum ModelsCommand {
         /// vocabulary.json, vocabulary.txt or tokenizer.json).
         #[arg(long, value_name = "DIR")]
         ct2: Option<PathBuf>,
-        /// With --ct2: store the weight matrices as bf16 (the default, as
-        /// the default model; faster where the CPU has AVX-512 BF16) or f16
-        /// (the file whisper.cpp's own converter writes; use it on Arm).
+        /// With --ct2: store the weight matrices as bf16 (faster where the
+        /// CPU has AVX-512 BF16) or f16 (the file whisper.cpp's own
+        /// converter writes; use it on Arm). Default: as the default speech
+        /// model's (bf16).
         #[arg(long, value_name = "TYPE", requires = "ct2", conflicts_with = "path")]
         weights: Option<Weights>,
     },

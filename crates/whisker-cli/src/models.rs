@@ -7,7 +7,7 @@ use anyhow::Result;
 use serde::Serialize;
 use whisker_core::Models;
 use whisker_core::models::{
-    CheckStatus, ConvertReport, FetchReport, ImportReport, ModelInfo, VerifyReport, Weights,
+    CheckStatus, ConvertReport, FetchReport, ImportReport, ModelInfo, VerifyReport,
 };
 
 use crate::cli::ModelsCommand;
@@ -59,13 +59,7 @@ pub fn run(command: ModelsCommand, data_dir: &Path, as_json: bool) -> Result<Exi
         } => {
             let cancel = interruptible()?;
             let bar = TransferBar::new(as_json);
-            let converted = models.import_ct2(
-                &ct2,
-                id.as_deref(),
-                weights.unwrap_or(Weights::Bf16),
-                &bar,
-                &cancel,
-            );
+            let converted = models.import_ct2(&ct2, id.as_deref(), weights, &bar, &cancel);
             bar.finish();
             let report = converted?;
             if as_json {

@@ -158,12 +158,13 @@ impl Models {
 
     /// Converts a CTranslate2 (faster-whisper) Whisper folder into the models
     /// folder as a whisper.cpp GGML file, under `id` or one derived from the
-    /// model (`whisper-small.en`, ...), its weight matrices as `weights`.
+    /// model (`whisper-small.en`, ...), its weight matrices as `weights`
+    /// (default: as the manifest's default speech model's).
     pub fn import_ct2(
         &self,
         dir: &Path,
         id: Option<&str>,
-        weights: Weights,
+        weights: Option<Weights>,
         progress: &dyn Progress,
         cancel: &Cancel,
     ) -> Result<ConvertReport> {

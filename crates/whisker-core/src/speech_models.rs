@@ -90,22 +90,45 @@ fn convert_weights(from: &Model, to: &Model) -> std::result::Result<Weights, Str
     asked.map_or(Ok(Weights::default()), str::parse)
 }
 
+/// The weight type the manifest's default speech model is converted to
+/// (bf16 in the bundled manifest); the converter's default when that model
+/// is no conversion.
+fn default_weights(manifest: &Manifest) -> Result<Weights> {
+    let asked = manifest
+        .defaults(Some(Role::Speech))
+        .into_iter()
+        .find_map(|to| {
+            Some(convert_weights(
+                manifest.get(to.converted_from()?).ok()?,
+                to,
+            ))
+        });
+    asked
+        .unwrap_or(Ok(Weights::default()))
+        .map_err(|e| Error::Invalid(format!("the manifest's default speech model: {e}")))
+}
+
 /// Converts the CTranslate2 Whisper folder `dir` into `<models>/<id>/`.
 ///
 /// Without `id`, the id is `whisper-<size>[.en]` from the model's shape. An
 /// id the manifest lists must convert to exactly the file it pins (the
 /// default `whisper-base` from `whisper-base-ct2`); when a derived id's
-/// manifest entry pins another file (an int8 model, say), the weight type
-/// is added to the id instead. `weights`: how the weight matrices are
-/// stored (the default model's are bf16).
+/// manifest entry pins another file (an int8 model, or f16 weights), the
+/// source's and the weights' types are added to the id instead
+/// (`whisper-base-int8-bf16`). `weights`: how the weight matrices are
+/// stored; by default as the manifest's default speech model's are.
 pub fn import_ct2(
     manifest: &Manifest,
     store: &Store,
     dir: &Path,
     id: Option<&str>,
-    weights: Weights,
+    weights: Option<Weights>,
     observer: &dyn Observer,
 ) -> Result<ConvertReport> {
+    let weights = match weights {
+        Some(w) => w,
+        None => default_weights(manifest)?,
+    };
     let model = Ct2Whisper::open(dir)
         .map_err(as_input)?
         .with_weights(weights);
@@ -129,7 +152,7 @@ pub fn import_ct2(
     };
     let placed = match placement(manifest, &target, &conversion) {
         Err(_) if id.is_none() => {
-            let fallback = format!("{target}-{}", model.source_dtype());
+            let fallback = format!("{target}-{}-{weights}", model.source_dtype());
             placement(manifest, &fallback, &conversion)
         }
         other => other,
@@ -270,6 +293,22 @@ pub fn imported(manifest: &Manifest, store: &Store) -> Vec<ModelInfo> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_conversion_in_the_manifest_names_a_weight_type_the_converter_has() {
+        let manifest = Manifest::builtin();
+        let mut conversions = 0;
+        for to in &manifest.models {
+            let Some(from) = to.converted_from() else {
+                continue;
+            };
+            convert_weights(manifest.get(from).unwrap(), to)
+                .unwrap_or_else(|e| panic!("{}: {e}", to.id));
+            conversions += 1;
+        }
+        assert!(conversions >= 1);
+        assert_eq!(default_weights(&manifest).unwrap(), Weights::Bf16);
+    }
 
     #[test]
     fn speech_files_are_found_for_manifest_and_imported_ids() {

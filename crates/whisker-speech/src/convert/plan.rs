@@ -137,6 +137,15 @@ impl Weights {
     }
 }
 
+impl std::fmt::Display for Weights {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Weights::F16 => "f16",
+            Weights::Bf16 => "bf16",
+        })
+    }
+}
+
 impl std::str::FromStr for Weights {
     type Err = String;
 
