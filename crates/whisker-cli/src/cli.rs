@@ -228,8 +228,8 @@ pub enum ModelsCommand {
         ct2: Option<PathBuf>,
         /// With --ct2: store the weight matrices as bf16 (faster where the
         /// CPU has AVX-512 BF16) or f16 (the file whisper.cpp's own
-        /// converter writes; use it on Arm). Default: as the default speech
-        /// model's (bf16).
+        /// converter writes; use it on Arm). Default: as the manifest's
+        /// default speech model is converted (bf16 in the bundled one).
         #[arg(long, value_name = "TYPE", requires = "ct2", conflicts_with = "path")]
         weights: Option<Weights>,
     },

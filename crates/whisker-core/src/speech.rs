@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use whisker_models::installed;
 use whisker_models::manifest::{Manifest, Model, Role};
 use whisker_speech::Transcriber;
-use whisker_speech::transcribe::{CancelFlag, Done, Options};
+use whisker_speech::transcribe::{Done, Options};
 pub use whisker_speech::{Language, Segment, Transcript};
 
 use crate::config::Config;
@@ -102,17 +102,6 @@ impl Speech {
             })
         };
         Ok(transcriber.transcribe_file(path, &options, &mut report, &cancel.flag())?)
-    }
-
-    /// Transcribes 16 kHz mono samples (microphone input, tests).
-    pub fn transcribe_samples(
-        &self,
-        samples: &[f32],
-        language: Option<Language>,
-    ) -> Result<Transcript> {
-        let options = self.options(language)?;
-        let cancel = CancelFlag::default();
-        Ok(self.get()?.transcribe_samples(samples, &options, &cancel)?)
     }
 
     /// Options from the config, with `language` on top.

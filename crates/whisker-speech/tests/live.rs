@@ -454,6 +454,42 @@ fn the_final_result_does_not_wait_for_a_partial_still_running() {
 }
 
 #[test]
+fn a_source_that_fails_mid_utterance_stops_the_partial_run_first() {
+    /// The recording, until the first partial run has started; then an error.
+    struct Unplugged {
+        inner: FileSource,
+        started: Receiver<()>,
+    }
+    impl AudioSource for Unplugged {
+        fn sample_rate(&self) -> u32 {
+            self.inner.sample_rate()
+        }
+        fn read(&mut self) -> Result<Option<Vec<f32>>> {
+            match self.started.try_recv() {
+                Ok(()) => Err(Error::Invalid("the microphone went away".into())),
+                Err(_) => self.inner.read(),
+            }
+        }
+    }
+    let (samples, ..) = padded(&recordings()[0]);
+    let (recognizer, started) = Holding::new(1);
+    let source = Unplugged {
+        inner: FileSource::new(samples)
+            .pace(Pace::RealTime { speed: 4.0 })
+            .tail(Tail::Silence),
+        started,
+    };
+    let (session, events) = begin_with(source, SessionConfig::default(), recognizer.clone());
+    let err = session.wait().unwrap_err();
+    assert!(err.to_string().contains("went away"), "{err}");
+    // The held run was stopped before the session ended, so nothing of it
+    // follows the failure.
+    assert_eq!(recognizer.ended(), ["stopped"]);
+    let last = events.try_iter().last();
+    assert!(matches!(last, Some(Event::Failed(_))), "{last:?}");
+}
+
+#[test]
 fn cancelling_stops_the_final_run() {
     let (samples, ..) = padded(&recordings()[0]);
     let source = FileSource::new(samples)

@@ -587,10 +587,12 @@ fn cancelling_stops_a_file() {
 }
 
 #[test]
-fn cancelling_stops_a_run_already_going() {
-    // A minute of speech takes seconds; the flag is set a moment in.
+fn cancelling_a_run_already_going_ends_it_as_cancelled() {
+    // A minute of speech takes seconds; the flag is set a moment into the
+    // run (the model is loaded first).
     let once = read_all(&eval_audio().join("en_librispeech_1995-1837-0001.wav")).unwrap();
     let samples: Vec<f32> = once.iter().copied().cycle().take(60 * 16_000).collect();
+    let whisper = whisper();
     let cancel = whisker_speech::transcribe::CancelFlag::default();
     let setter = {
         let cancel = cancel.clone();
@@ -599,7 +601,7 @@ fn cancelling_stops_a_run_already_going() {
             cancel.store(true, std::sync::atomic::Ordering::Relaxed);
         })
     };
-    let err = whisper()
+    let err = whisper
         .transcribe_samples(&samples, &english(), &cancel)
         .unwrap_err();
     setter.join().unwrap();

@@ -152,7 +152,8 @@ struct Capture {
     last_partial: u64,
     busy: Arc<AtomicBool>,
     aborts: Aborts,
-    jobs: Sender<Job>,
+    /// To the worker; `None` once it is told to stop.
+    jobs: Option<Sender<Job>>,
     worker: Option<JoinHandle<Result<Option<String>>>>,
 }
 
@@ -188,7 +189,7 @@ impl Capture {
             last_partial: 0,
             busy,
             aborts,
-            jobs,
+            jobs: Some(jobs),
             worker: Some(worker),
         })
     }
@@ -196,10 +197,14 @@ impl Capture {
     fn run(mut self, mut source: impl AudioSource) -> Result<Outcome> {
         let stop = match self.capture(&mut source) {
             Ok(stop) => stop,
-            Err(e) => return Err(self.fail(e)),
+            Err(e) => {
+                self.stop_worker();
+                return Err(self.fail(e));
+            }
         };
         drop(source); // the microphone goes off before recognition
         if self.control.load(Ordering::SeqCst) == CANCEL {
+            self.stop_worker();
             return Ok(self.finish(Outcome::Cancelled));
         }
         match self.finalise(stop) {
@@ -296,7 +301,23 @@ impl Capture {
         if let Some(audio) = self.cut(end).map(<[f32]>::to_vec) {
             self.busy.store(true, Ordering::SeqCst);
             self.last_partial = self.pos;
-            let _ = self.jobs.send(Job::Partial(audio));
+            self.send(Job::Partial(audio));
+        }
+    }
+
+    fn send(&self, job: Job) {
+        if let Some(jobs) = &self.jobs {
+            let _ = jobs.send(job);
+        }
+    }
+
+    /// Ends the worker with no final run: a partial still going is
+    /// stopped, so none of its events comes after the session's last one.
+    fn stop_worker(&mut self) {
+        self.aborts.partial.store(true, Ordering::SeqCst);
+        self.jobs = None; // the worker's loop ends with its channel
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
         }
     }
 
@@ -315,13 +336,14 @@ impl Capture {
             self.speech_end
         };
         let (Some(start), Some(audio)) = (self.speech_start, self.cut(end)) else {
+            self.stop_worker();
             return Ok(Outcome::NoSpeech(stop));
         };
         let audio = audio.to_vec();
         let length = duration(audio.len() as u64);
         // A partial still running would only hold the final one up.
         self.aborts.partial.store(true, Ordering::SeqCst);
-        let _ = self.jobs.send(Job::Final(audio));
+        self.send(Job::Final(audio));
         // The worker returns after the final job.
         let text = match self.worker.take().map(JoinHandle::join) {
             Some(Ok(text)) => text,

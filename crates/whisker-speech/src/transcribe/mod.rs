@@ -9,12 +9,14 @@
 //!   turn: a two-hour file needs one window of memory, reports progress after
 //!   each, and stops when cancelled (whisper.cpp is asked to abort too);
 //! - [`Transcriber::transcribe_samples`] takes 16 kHz mono `f32` samples,
-//!   for input that is already in memory (a microphone, a test);
+//!   for input that is already in memory (a microphone, a test), and stops
+//!   when cancelled as well;
 //! - [`Transcriber::session`] is the piece both are built on: push windows,
 //!   get their segments as they are recognised, with times that run on from
 //!   window to window — the shape a live, partial transcript will need.
 //!
-//! Language: `auto` detects it once, from the first window with sound, and
+//! Language: `auto` detects it once, from the first window with sound (an
+//! encoder pass over that sound and 2 s, not a whole 30 s window), and
 //! keeps it for the rest of the file; the detected code is reported. Chinese
 //! is decoded after a Simplified-Chinese prompt and converted to Simplified
 //! characters (Whisper often writes Traditional). Silence gives no text:

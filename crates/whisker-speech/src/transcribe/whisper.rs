@@ -153,9 +153,10 @@ impl Run<'_> {
         // set, and whisper-rs has no other way to set it. A call given
         // 100 ms to transcribe (which its main loop takes as nothing left
         // to do) sets it, computes the spectrogram and returns before
-        // encoding anything. Should a
-        // later whisper.cpp stop doing so, detection runs at the full
-        // size: slower, the same answer.
+        // encoding anything. Were a later whisper.cpp to return earlier,
+        // detection would run at the full size (slower, the same answer);
+        // were it to transcribe the 100 ms, the check below fails in the
+        // tests.
         let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
         params.set_n_threads(self.threads as i32);
         // Any language but auto, which would detect at the old size.
@@ -169,6 +170,7 @@ impl Run<'_> {
         self.state
             .full(params, head)
             .map_err(|e| Error::Whisper(format!("spectrogram: {e}")))?;
+        debug_assert_eq!(self.state.full_n_segments(), 0, "the call transcribed");
         let (id, _) = self
             .state
             .lang_detect(0, self.threads)
