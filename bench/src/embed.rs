@@ -5,6 +5,8 @@
 //! With `--queries FILE` (a BEIR queries.jsonl) it times search queries
 //! instead: each embedded alone, as `whisker search` does, p50/p99 in ms.
 
+mod stats;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -13,6 +15,8 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use serde_json::json;
 use whisker_models::embed::{EmbedSpec, Embedder};
+
+use crate::stats::percentile;
 
 #[derive(Debug, Parser)]
 struct Args {
@@ -128,14 +132,13 @@ fn time_queries(embedder: &Embedder, prefix: &str, path: &PathBuf, repeat: usize
         }
     }
     let mean = times.iter().sum::<f64>() / times.len() as f64;
-    times.sort_by(f64::total_cmp);
-    let at = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
+    let (p50, p99) = (percentile(&mut times, 0.5), percentile(&mut times, 0.99));
     let record = json!({
         "engine": "whisker",
         "queries": queries.len(),
         "mean_tokens": tokens as f64 / queries.len().max(1) as f64,
-        "p50_ms": at(0.5),
-        "p99_ms": at(0.99),
+        "p50_ms": p50,
+        "p99_ms": p99,
         "mean_ms": mean,
         "threads": embedder.threads(),
     });

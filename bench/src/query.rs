@@ -2,6 +2,8 @@
 //! as `whisker search` would (top k, snippets; BM25 unless `--mode`). Prints JSON with the
 //! same keys as `bench/fts5.py query`, for `bench/run.sh`.
 
+mod stats;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,6 +13,8 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use serde_json::json;
 use whisker_core::{Library, Mode};
+
+use crate::stats::percentile;
 
 #[derive(Debug, Parser)]
 struct Args {
@@ -105,15 +109,6 @@ fn run(args: Args) -> Result<()> {
     });
     println!("{out}");
     Ok(())
-}
-
-/// Nearest rank, as `fts5.py` computes it.
-fn percentile(values: &mut [f64], p: f64) -> f64 {
-    if values.is_empty() {
-        return f64::NAN;
-    }
-    values.sort_by(f64::total_cmp);
-    values[((values.len() - 1) as f64 * p).round() as usize]
 }
 
 /// The query classes of `gen_queries.py`: unique tokens, Chinese, English.

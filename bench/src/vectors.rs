@@ -11,6 +11,8 @@
 //! End-to-end latency with the real model embedding each query is measured
 //! by `whisker-bench-query --mode vector|hybrid` on the filled library.
 
+mod stats;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -21,6 +23,8 @@ use clap::{Parser, Subcommand};
 use serde_json::json;
 use whisker_core::paths::store_dir;
 use whisker_index::{Embedding, Fusion, Mode, Precision, SearchOptions, Store, VectorQuery};
+
+use crate::stats::percentile;
 
 #[derive(Debug, Parser)]
 struct Args {
@@ -203,13 +207,12 @@ fn search(
             times.push(start.elapsed().as_secs_f64() * 1e3);
         }
     }
-    times.sort_by(f64::total_cmp);
-    let pct = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
+    let (p50, p99) = (percentile(&mut times, 0.5), percentile(&mut times, 0.99));
     let record = json!({
         "engine": "whisker", "precision": format!("{precision:?}").to_lowercase(),
         "vectors": store.embedded_count(model)?, "queries": floats.len() / dims,
         "k": k, "found": found, "first_query_ms": cold_ms,
-        "p50_ms": pct(0.5), "p99_ms": pct(0.99),
+        "p50_ms": p50, "p99_ms": p99,
         "mean_ms": times.iter().sum::<f64>() / times.len() as f64,
     });
     println!("{record}");
