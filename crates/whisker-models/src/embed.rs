@@ -37,8 +37,6 @@ mod pool;
 
 pub(crate) use kernels::exp;
 #[cfg(target_arch = "x86_64")]
-pub(crate) use kernels::has_avx2;
-
 use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;

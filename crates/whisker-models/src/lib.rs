@@ -34,6 +34,7 @@
 //! ```
 
 pub mod convert;
+mod cpu;
 pub mod embed;
 mod error;
 pub mod fetch;

@@ -130,7 +130,7 @@ impl CustomOp1 for Weight {
 #[allow(unsafe_code)]
 fn matmul(x: &[f32], w: &[f16], k: usize, n: usize, y: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
-    if super::has_avx2() && std::arch::is_x86_feature_detected!("f16c") {
+    if crate::cpu::avx2_fma() && crate::cpu::f16c() {
         // SAFETY: a `target_feature` function needs only that the CPU has
         // the features, which was just checked.
         return unsafe { avx2::matmul(x, w, k, n, y) };

@@ -117,9 +117,9 @@ impl InplaceOp1 for BiasGelu {
 #[allow(unsafe_code)]
 fn bias_gelu_rows(rows: &mut [f32], bias: &[f32]) {
     #[cfg(target_arch = "x86_64")]
-    if has_avx2() {
+    if crate::cpu::avx2_fma() {
         // SAFETY: a `target_feature` function needs only that the CPU has
-        // the features, which `has_avx2` just checked.
+        // the features, which `avx2_fma` just checked.
         return unsafe { bias_gelu_rows_avx2(rows, bias) };
     }
     bias_gelu_rows_any(rows, bias);
@@ -200,7 +200,7 @@ impl InplaceOp2 for AddNorm {
 #[allow(unsafe_code)]
 pub(crate) fn softmax_row(row: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
-    if has_avx2() {
+    if crate::cpu::avx2_fma() {
         // SAFETY: as in `bias_gelu_rows`: the CPU has AVX2 and FMA.
         return unsafe { softmax_row_avx2(row) };
     }
@@ -219,12 +219,6 @@ fn softmax_row_any(row: &mut [f32]) {
     row.iter_mut().for_each(|x| *x = exp(*x - max));
     let inv = 1.0 / sum(row);
     row.iter_mut().for_each(|x| *x *= inv);
-}
-
-/// Whether this CPU runs AVX2 and FMA code (the answer is cached by std).
-#[cfg(target_arch = "x86_64")]
-pub(crate) fn has_avx2() -> bool {
-    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
 }
 
 /// Lanes for reductions: the compiler keeps eight partial results in

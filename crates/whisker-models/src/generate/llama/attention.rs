@@ -100,9 +100,9 @@ fn one_group(
     out: &mut [f32],
 ) {
     #[cfg(target_arch = "x86_64")]
-    if crate::embed::has_avx2() {
+    if crate::cpu::avx2_fma() {
         // SAFETY: a `target_feature` function needs only that the CPU has
-        // the features, which `has_avx2` checked.
+        // the features, which `avx2_fma` checked.
         return unsafe { one_group_avx2(queries, k, v, layout, scale, scores, out) };
     }
     one_group_any(queries, k, v, layout, scale, scores, out);

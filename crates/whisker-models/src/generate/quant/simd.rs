@@ -27,14 +27,14 @@ fn level() -> Level {
     *LEVEL.get_or_init(|| {
         #[cfg(target_arch = "x86_64")]
         {
-            use std::arch::is_x86_feature_detected as has;
-            if !has!("f16c") {
+            use crate::cpu;
+            if !cpu::f16c() {
                 return Level::Scalar;
             }
-            if has!("avx512f") && has!("avx512bw") && has!("avx512vnni") && has!("avx2") {
+            if cpu::avx512_vnni() && cpu::avx2_fma() {
                 return Level::Avx512Vnni;
             }
-            if has!("avx2") && has!("fma") {
+            if cpu::avx2_fma() {
                 return Level::Avx2;
             }
         }
