@@ -8,7 +8,9 @@
 # Windows are seen through the X server (xdotool): "visible" is the window
 # mapped, which is when the window manager would show it. Memory is the
 # proportional set size (PSS) of the app and its WebKit helper processes
-# (the web and network processes), so shared libraries count once.
+# (the web and network processes), so shared libraries count once; the
+# resident set (RSS) is given too, of the app process alone and summed over
+# the processes (which counts shared libraries once per process).
 #
 # Environment (defaults in brackets):
 #   APP [target/release/whisker-app]   the app (built with its UI: make app-build, or --release)
@@ -104,6 +106,17 @@ pss_mb() {
     mb "$total" 1024
 }
 
+# RSS in MB: "app" (the app process) or "sum" (the process tree).
+rss_mb() {
+    local total=0 pid kb pids
+    pids=$([[ $1 == app ]] && echo "$APP_PID" || tree_pids "$APP_PID")
+    for pid in $pids; do
+        kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+        total=$(( total + ${kb:-0} ))
+    done
+    mb "$total" 1024
+}
+
 # CPU ticks used by the process tree so far.
 cpu_ticks() {
     local total=0 pid
@@ -166,6 +179,7 @@ HOTKEY_MS=$(median <"$WORK/hotkey")
 # 3. Idle memory, no model loaded (nothing asked yet).
 wait_idle
 IDLE_PSS=$(pss_mb)
+IDLE_RSS="$(rss_mb app) / $(rss_mb sum)"
 stop_app
 
 # 4. Idle memory with the default models loaded: the samples indexed by the
@@ -185,6 +199,7 @@ wait_idle
 xdotool key Escape   # the answer is in; the popup goes (as a user closes it)
 wait_idle
 MODELS_PSS=$(pss_mb)
+MODELS_RSS="$(rss_mb app) / $(rss_mb sum)"
 stop_app
 
 # 5. Installed size: the app binary (its UI is embedded) and pdfium, which it loads for PDFs.
@@ -203,6 +218,8 @@ INSTALLED_MB=$(mb "$(( $(stat -c %s "$WORK/stripped") + PDFIUM_BYTES ))" 1048576
     echo "| hotkey to popup visible, warm (median of $RUNS) | $HOTKEY_MS ms | ≤ 100 ms |"
     echo "| idle memory (PSS, app + WebKit processes), no model loaded | $IDLE_PSS MB | ≤ 150 MB |"
     echo "| idle memory with the default models loaded | $MODELS_PSS MB | |"
+    echo "| idle RSS, no model loaded: app process / summed over processes | $IDLE_RSS MB | |"
+    echo "| idle RSS with the default models loaded: app process / summed | $MODELS_RSS MB | |"
     echo "| installed size: binary stripped ($BIN_MB MB unstripped) + pdfium $PDFIUM_MB MB | $INSTALLED_MB MB | |"
     echo
     echo "App: \`${APP#"$ROOT"/}\`; $(nproc) cores; $(uname -sr)."
