@@ -36,7 +36,7 @@ mod kernels;
 mod pool;
 
 pub(crate) use kernels::exp;
-#[cfg(target_arch = "x86_64")]
+
 use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;

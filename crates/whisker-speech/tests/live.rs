@@ -322,17 +322,22 @@ fn the_final_result_is_the_trimmed_utterance_and_hears_all_of_it() {
     }
 }
 
+/// A recording between room tone, played at 4x real time, then silence
+/// for as long as the session listens.
+fn played(path: &Path) -> FileSource {
+    let (samples, ..) = padded(path);
+    FileSource::new(samples)
+        .pace(Pace::RealTime { speed: 4.0 })
+        .tail(Tail::Silence)
+}
+
 /// Plays a recording at 4x real time into a push-to-talk session and
 /// collects its events until `until` says stop (or the session ends).
 fn push_to_talk(
     path: &Path,
     until: impl Fn(&[Event], &Session) -> bool,
 ) -> (Vec<Event>, Result<Outcome>) {
-    let (samples, ..) = padded(path);
-    let source = FileSource::new(samples)
-        .pace(Pace::RealTime { speed: 4.0 })
-        .tail(Tail::Silence);
-    let (session, rx) = begin(source, SessionConfig::default());
+    let (session, rx) = begin(played(path), SessionConfig::default());
     let mut events = Vec::new();
     while let Ok(e) = rx.recv_timeout(Duration::from_secs(20)) {
         let last = matches!(
@@ -434,12 +439,12 @@ fn cancel_discards_the_utterance() {
 
 #[test]
 fn the_final_result_does_not_wait_for_a_partial_still_running() {
-    let (samples, ..) = padded(&recordings()[0]);
-    let source = FileSource::new(samples)
-        .pace(Pace::RealTime { speed: 4.0 })
-        .tail(Tail::Silence);
     let (recognizer, started) = Holding::new(1);
-    let (session, events) = begin_with(source, SessionConfig::default(), recognizer.clone());
+    let (session, events) = begin_with(
+        played(&recordings()[0]),
+        SessionConfig::default(),
+        recognizer.clone(),
+    );
     // The button is released while the first partial runs.
     started.recv_timeout(Duration::from_secs(30)).unwrap();
     session.stop();
@@ -471,12 +476,9 @@ fn a_source_that_fails_mid_utterance_stops_the_partial_run_first() {
             }
         }
     }
-    let (samples, ..) = padded(&recordings()[0]);
     let (recognizer, started) = Holding::new(1);
     let source = Unplugged {
-        inner: FileSource::new(samples)
-            .pace(Pace::RealTime { speed: 4.0 })
-            .tail(Tail::Silence),
+        inner: played(&recordings()[0]),
         started,
     };
     let (session, events) = begin_with(source, SessionConfig::default(), recognizer.clone());
@@ -491,10 +493,7 @@ fn a_source_that_fails_mid_utterance_stops_the_partial_run_first() {
 
 #[test]
 fn cancelling_stops_the_final_run() {
-    let (samples, ..) = padded(&recordings()[0]);
-    let source = FileSource::new(samples)
-        .pace(Pace::RealTime { speed: 4.0 })
-        .tail(Tail::Silence);
+    let source = played(&recordings()[0]);
     let cfg = SessionConfig {
         partial_every: None,
         ..SessionConfig::default()

@@ -3,9 +3,9 @@
 //!
 //! float16, bfloat16 and float32 copy through, or round to the nearest f16
 //! or bf16 (as numpy's `astype` and ggml's own conversion do; bf16 holds
-//! every f16 weight to its 8 leading bits). bfloat16 widens exactly. int8 and int16 are
-//! CTranslate2's quantised weights: `value = q / scale`, with one scale per
-//! row (`<name>_scale`, int8) or one for the tensor (int16).
+//! every f16 weight to its 8 leading bits). bfloat16 widens exactly. int8
+//! and int16 are CTranslate2's quantised weights: `value = q / scale`, with
+//! one scale per row (`<name>_scale`, int8) or one for the tensor (int16).
 
 use std::io::Write;
 use std::path::Path;

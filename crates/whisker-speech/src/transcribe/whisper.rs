@@ -179,11 +179,16 @@ impl Run<'_> {
     }
 }
 
-/// Mel frames per encoder position: the encoder's first convolution has
-/// stride 1, its second stride 2.
-const MEL_FRAMES_PER_POSITION: usize = 2;
-/// Samples per mel frame (10 ms).
-const SAMPLES_PER_MEL_FRAME: usize = SAMPLE_RATE as usize / 100;
+/// Samples per encoder position: two 10 ms mel frames (the encoder's first
+/// convolution has stride 1, its second stride 2).
+const SAMPLES_PER_POSITION: usize = 2 * SAMPLE_RATE as usize / 100;
+/// llamafile's tiled matrix kernel takes inner dimensions in steps of this.
+const TILE: i32 = 16;
+
+/// The most encoder positions, up to `n_audio_ctx`, in whole tiles.
+fn tiled(n_audio_ctx: i32) -> i32 {
+    n_audio_ctx / TILE * TILE
+}
 
 /// The encoder positions to run for a window of `samples`, when fewer than
 /// the model's `n_audio_ctx` (1500, i.e. 30 s) hold all of it: the largest
@@ -195,8 +200,8 @@ const SAMPLES_PER_MEL_FRAME: usize = SAMPLE_RATE as usize / 100;
 /// Longer windows keep the full 30 s, so whisper.cpp's own 30 s steps
 /// through them hear everything.
 fn encoder_positions(n_audio_ctx: i32, samples: usize) -> Option<i32> {
-    let positions = n_audio_ctx / 16 * 16;
-    let fits = samples <= positions as usize * MEL_FRAMES_PER_POSITION * SAMPLES_PER_MEL_FRAME;
+    let positions = tiled(n_audio_ctx);
+    let fits = samples <= positions as usize * SAMPLES_PER_POSITION;
     (positions > 0 && positions < n_audio_ctx && fits).then_some(positions)
 }
 
@@ -204,13 +209,12 @@ fn encoder_positions(n_audio_ctx: i32, samples: usize) -> Option<i32> {
 const DETECTION_MARGIN_S: usize = 2;
 
 /// The encoder positions language detection runs for `samples` of sound:
-/// the sound and [`DETECTION_MARGIN_S`], in steps of 16 (llamafile's tiled
-/// kernel, as in [`encoder_positions`]), within the model's context.
+/// the sound and [`DETECTION_MARGIN_S`], in whole tiles (as in
+/// [`encoder_positions`]), within the model's context.
 fn detection_positions(n_audio_ctx: i32, samples: usize) -> i32 {
-    let per_position = MEL_FRAMES_PER_POSITION * SAMPLES_PER_MEL_FRAME;
     let sound = samples + DETECTION_MARGIN_S * SAMPLE_RATE as usize;
-    let positions = sound.div_ceil(per_position).div_ceil(16) * 16;
-    (positions as i32).min(n_audio_ctx / 16 * 16)
+    let positions = sound.div_ceil(SAMPLES_PER_POSITION) as i32;
+    tiled(positions + TILE - 1).min(tiled(n_audio_ctx))
 }
 
 /// False for what Whisper heard in noise or silence: a high no-speech
