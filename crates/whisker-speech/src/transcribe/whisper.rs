@@ -182,8 +182,10 @@ impl Run<'_> {
 /// Samples per encoder position: two 10 ms mel frames (the encoder's first
 /// convolution has stride 1, its second stride 2).
 const SAMPLES_PER_POSITION: usize = 2 * SAMPLE_RATE as usize / 100;
-/// llamafile's tiled matrix kernel takes inner dimensions in steps of this.
-const TILE: i32 = 16;
+/// llamafile's tiled matrix kernel takes inner dimensions in steps of 16
+/// (f16) or 32 (bf16, the default model's weights and, with the patch in
+/// third_party/whisper-rs-sys.patches, its attention); this serves both.
+const TILE: i32 = 32;
 
 /// The most encoder positions, up to `n_audio_ctx`, in whole tiles.
 fn tiled(n_audio_ctx: i32) -> i32 {
@@ -192,11 +194,11 @@ fn tiled(n_audio_ctx: i32) -> i32 {
 
 /// The encoder positions to run for a window of `samples`, when fewer than
 /// the model's `n_audio_ctx` (1500, i.e. 30 s) hold all of it: the largest
-/// multiple of 16 up to that (1488, 29.76 s). llamafile's tiled matrix
-/// kernel takes inner dimensions in steps of 16 only, so at 1500 the
+/// multiple of [`TILE`] up to that (1472, 29.44 s). llamafile's tiled
+/// matrix kernel takes inner dimensions in whole steps only, so at 1500 the
 /// product of attention weights and values (inner dimension: the positions)
 /// falls back to one dot product per output: 22% of the encoder's time.
-/// What is left out is the padding's last 0.24 s, which no speech is in.
+/// What is left out is the padding's last 0.56 s, which no speech is in.
 /// Longer windows keep the full 30 s, so whisper.cpp's own 30 s steps
 /// through them hear everything.
 fn encoder_positions(n_audio_ctx: i32, samples: usize) -> Option<i32> {
@@ -260,12 +262,12 @@ mod tests {
     use super::{detection_positions, encoder_positions};
 
     #[test]
-    fn windows_within_29_76_s_run_1488_encoder_positions() {
-        assert_eq!(encoder_positions(1500, 16_000 * 7), Some(1488));
-        assert_eq!(encoder_positions(1500, 476_160), Some(1488));
-        assert_eq!(encoder_positions(1500, 476_161), None);
+    fn windows_within_29_44_s_run_1472_encoder_positions() {
+        assert_eq!(encoder_positions(1500, 16_000 * 7), Some(1472));
+        assert_eq!(encoder_positions(1500, 471_040), Some(1472));
+        assert_eq!(encoder_positions(1500, 471_041), None);
         assert_eq!(encoder_positions(1500, 16_000 * 120), None);
-        // A model whose context is already a multiple of 16 keeps it.
+        // A model whose context is already a multiple of 32 keeps it.
         assert_eq!(encoder_positions(1504, 16_000), None);
     }
 
@@ -273,8 +275,8 @@ mod tests {
     fn language_detection_encodes_the_sound_and_two_seconds() {
         // 3 s + 2 s = 250 positions, rounded up to 256.
         assert_eq!(detection_positions(1500, 16_000 * 3), 256);
-        assert_eq!(detection_positions(1500, 0), 112);
-        assert_eq!(detection_positions(1500, 16_000 * 30), 1488);
+        assert_eq!(detection_positions(1500, 0), 128);
+        assert_eq!(detection_positions(1500, 16_000 * 30), 1472);
         assert_eq!(detection_positions(1504, 16_000 * 30), 1504);
     }
 
