@@ -5220,6 +5220,25 @@ static void ggml_compute_forward_soft_max_f32(
                 ggml_fp16_t * mp_f16 = src1 ? (ggml_fp16_t *)((char *) src1->data + i11*nb11 + i12*nb12 + i13*nb13) : NULL;
                 float       * mp_f32 = src1 ? (float       *)((char *) src1->data + i11*nb11 + i12*nb12 + i13*nb13) : NULL;
 
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+                // Whisker: with no mask and no sinks (the encoder's attention),
+                // one pass for the maximum and one for exp and the sum, reading
+                // the scores where they are, instead of five passes over a copy.
+                if (!mp_f32 && !sk && scale > 0.0f && ne00 % 16 == 0) {
+                    float max = -INFINITY;
+                    ggml_vec_max_f32(ne00, &max, sp);
+                    const __m512 vscale = _mm512_set1_ps(scale);
+                    const __m512 vmax = _mm512_set1_ps(max*scale);
+                    __m512 vsum = _mm512_setzero_ps();
+                    for (int64_t i = 0; i < ne00; i += 16) {
+                        const __m512 e = ggml_v_expf(_mm512_fmsub_ps(_mm512_loadu_ps(sp + i), vscale, vmax));
+                        _mm512_storeu_ps(dp + i, e);
+                        vsum = _mm512_add_ps(vsum, e);
+                    }
+                    ggml_vec_scale_f32(ne00, dp, 1.0f/_mm512_reduce_add_ps(vsum));
+                    continue;
+                }
+#endif
                 ggml_vec_cpy_f32  (ne00, wp, sp);
                 ggml_vec_scale_f32(ne00, wp, scale);
                 if (mp_f32) {

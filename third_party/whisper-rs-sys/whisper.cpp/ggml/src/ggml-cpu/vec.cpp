@@ -376,6 +376,24 @@ void ggml_vec_dot_f16(int n, float * GGML_RESTRICT s, size_t bs, ggml_fp16_t * G
     *s = sumf;
 }
 
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+// GELU, tanh form, 16 at a time: 0.5 x (1 + tanh(u)) = x / (1 + exp(-2u)),
+// u = sqrt(2/pi) (x + a x^3). Returns how many of the n it did.
+int ggml_vec_gelu_f32_avx512(const int n, float * y, const float * x) {
+    const __m512 c = _mm512_set1_ps(-2.0f*SQRT_2_OVER_PI);
+    const __m512 a = _mm512_set1_ps(GELU_COEF_A);
+    const __m512 one = _mm512_set1_ps(1.0f);
+    int i = 0;
+    for (; i + 15 < n; i += 16) {
+        const __m512 v = _mm512_loadu_ps(x + i);
+        const __m512 minus_2u = _mm512_mul_ps(_mm512_mul_ps(c, v), _mm512_fmadd_ps(_mm512_mul_ps(a, v), v, one));
+        const __m512 e = ggml_v_expf(minus_2u);
+        _mm512_storeu_ps(y + i, _mm512_div_ps(v, _mm512_add_ps(one, e)));
+    }
+    return i;
+}
+#endif
+
 void ggml_vec_silu_f32(const int n, float * y, const float * x) {
     int i = 0;
 #if defined(__AVX512F__) && defined(__AVX512DQ__)
