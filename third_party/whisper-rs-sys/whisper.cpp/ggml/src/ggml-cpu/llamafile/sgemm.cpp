@@ -56,6 +56,7 @@
 
 #include <array>
 #include <type_traits>
+#include <cstring>
 
 #ifdef _MSC_VER
 #define NOINLINE __declspec(noinline)
@@ -3297,6 +3298,72 @@ class tinyBLAS_PPC {
     const int nth;
 };
 #endif
+#if defined(__AVX512BF16__)
+// Whisker: C = A B^T in bf16 for a short inner dimension (k <= 128, e.g. the
+// attention scores of one 64-wide head). The tiled kernel above keeps one
+// accumulator per output and sums its lanes at the end, which for k = 64
+// costs more than the products. Here 32 rows of A are repacked so that one
+// vector holds the same pair of k for 16 rows; each pair of a row of B is
+// broadcast against it, so every accumulator lane is an output of its own
+// and is stored as it is, with no sums across lanes.
+template <int RN>
+inline void short_k_bf16_tile(const __m512i * pk, int P, const ggml_bf16_t * B, int64_t ldb,
+                              float * C, int64_t ldc, int64_t i0, int64_t j0) {
+    __m512 acc0[RN];
+    __m512 acc1[RN];
+#pragma GCC unroll 16
+    for (int j = 0; j < RN; ++j) {
+        acc0[j] = _mm512_setzero_ps();
+        acc1[j] = _mm512_setzero_ps();
+    }
+    for (int p = 0; p < P; ++p) {
+        const __m512bh a0 = (__m512bh) pk[p];
+        const __m512bh a1 = (__m512bh) pk[P + p];
+#pragma GCC unroll 16
+        for (int j = 0; j < RN; ++j) {
+            int32_t pair;
+            memcpy(&pair, B + ldb * (j0 + j) + 2 * p, sizeof(pair));
+            const __m512bh b = (__m512bh) _mm512_set1_epi32(pair);
+            acc0[j] = _mm512_dpbf16_ps(acc0[j], a0, b);
+            acc1[j] = _mm512_dpbf16_ps(acc1[j], a1, b);
+        }
+    }
+#pragma GCC unroll 16
+    for (int j = 0; j < RN; ++j) {
+        _mm512_storeu_ps(C + ldc * (j0 + j) + i0, acc0[j]);
+        _mm512_storeu_ps(C + ldc * (j0 + j) + i0 + 16, acc1[j]);
+    }
+}
+
+// Needs m % 32 == 0, k % 2 == 0, k <= 128. Threads take blocks of 32 rows in
+// turn; no state is shared, so no barrier is needed.
+static void short_k_bf16(const ggml_compute_params * params, int64_t m, int64_t n, int64_t k,
+                         const ggml_bf16_t * A, int64_t lda, const ggml_bf16_t * B, int64_t ldb,
+                         float * C, int64_t ldc) {
+    const int P = (int) (k / 2);
+    alignas(64) __m512i pk[2 * 64];
+    for (int64_t ib = params->ith; ib < m / 32; ib += params->nth) {
+        const int64_t i0 = ib * 32;
+        for (int h = 0; h < 2; ++h) {
+            for (int p = 0; p < P; ++p) {
+                alignas(64) int32_t lanes[16];
+                for (int r = 0; r < 16; ++r) {
+                    memcpy(&lanes[r], A + lda * (i0 + 16 * h + r) + 2 * p, sizeof(int32_t));
+                }
+                pk[h * P + p] = _mm512_load_si512(lanes);
+            }
+        }
+        int64_t j = 0;
+        for (; j + 12 <= n; j += 12) {
+            short_k_bf16_tile<12>(pk, P, B, ldb, C, ldc, i0, j);
+        }
+        for (; j < n; ++j) {
+            short_k_bf16_tile<1>(pk, P, B, ldb, C, ldc, i0, j);
+        }
+    }
+}
+#endif // __AVX512BF16__
+
 } // namespace
 
 /**
@@ -3419,6 +3486,11 @@ bool llamafile_sgemm(const struct ggml_compute_params * params, int64_t m, int64
 
     case GGML_TYPE_BF16: {
 #if defined(__AVX512BF16__)
+        if (Btype == GGML_TYPE_BF16 && k <= 128 && k % 2 == 0 && m % 32 == 0) {
+            short_k_bf16(params, m, n, k, (const ggml_bf16_t *)A, lda, (const ggml_bf16_t *)B, ldb,
+                         (float *)C, ldc);
+            return true;
+        }
         if (Btype == GGML_TYPE_BF16) {
             tinyBLAS<32, __m512, __m512bh, ggml_bf16_t, ggml_bf16_t, float> tb{ params, k,
                 (const ggml_bf16_t *)A, lda,
