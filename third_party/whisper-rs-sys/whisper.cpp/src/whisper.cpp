@@ -5,6 +5,7 @@
 #include "ggml-cpp.h"
 #include "ggml-alloc.h"
 #include "ggml-backend.h"
+#include "ggml-cpu.h" // Whisker: ggml_cpu_has_avx512_bf16
 
 #ifdef WHISPER_USE_COREML
 #include "coreml/whisper-encoder.h"
@@ -1556,7 +1557,9 @@ static bool whisper_model_load(struct whisper_model_loader * loader, whisper_con
         // Whisker: with bf16 weights, attention and the KV caches are bf16 too,
         // so its products run on the CPU's bf16 dot products (AVX-512 BF16)
         // instead of converting f16 to f32 (11% of a transcription, measured).
-        if (wctx.wtype == GGML_TYPE_BF16) {
+        // Only where ggml-cpu was built with them: elsewhere (Arm, older x86)
+        // its f16 kernels are the faster ones.
+        if (wctx.wtype == GGML_TYPE_BF16 && ggml_cpu_has_avx512_bf16()) {
             wctx.itype = GGML_TYPE_BF16;
         }
         if (wctx.wtype == GGML_TYPE_COUNT) {
