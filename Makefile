@@ -200,7 +200,8 @@ demo: build models
 	$(WHISKER) --data-dir $(DEMO_DATA) slides "the AI mouse button and push-to-talk" --slides 3 \
 	  --out $(DEMO_DECK) --md $(DEMO_DECK:.pptx=.md)
 
-## test: formatting, lints, the UI's unit tests, every test (the app's end to
+## test: formatting, the vendored whisper.cpp against its patches, lints,
+## the UI's unit tests, every test (the app's end to
 ## end in a real window on a virtual display, screenshots in
 ## target/test-artifacts/screenshots), and benchmarks compile. The benchmarks
 ## are compiled with the dev profile: the same code, checked against the
@@ -209,6 +210,7 @@ demo: build models
 ## them optimised.
 test: build models pyenv-test whisper-assets tauri-driver
 	$(CARGO) fmt --all --check
+	third_party/vendor-whisper-rs-sys.sh --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	npm --prefix ui test
 	PATH="$(dir $(TAURI_DRIVER)):$$PATH" dbus-run-session -- xvfb-run -a -s "-screen 0 1600x1000x24" \

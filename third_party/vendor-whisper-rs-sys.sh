@@ -10,11 +10,18 @@
 # longer applies, then `cargo build --workspace --release` and bench/asr.sh.
 #
 #   third_party/vendor-whisper-rs-sys.sh          (VERSION=0.15.0)
+#   third_party/vendor-whisper-rs-sys.sh --check  (make test: is the folder
+#       exactly the crate with the patches? nothing is changed)
 set -euo pipefail
 
 VERSION=${VERSION:-0.15.0}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-DEST=$HERE/whisper-rs-sys
+VENDORED=$HERE/whisper-rs-sys
+DEST=$VENDORED
+CHECK=
+if [[ ${1:-} == --check ]]; then
+    CHECK=1
+fi
 PATCHES=$HERE/whisper-rs-sys.patches
 # whisper.cpp's GPU and accelerator backends: not built by Whisker (speech
 # runs on the CPU), 9 MB of the crate's 14. whisper-rs's `cuda`, `metal`,
@@ -26,6 +33,7 @@ GPU="ggml-cann ggml-cuda ggml-hexagon ggml-hip ggml-metal ggml-musa ggml-opencl 
 # throwaway package that depends on exactly this version.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+[[ -n $CHECK ]] && DEST=$work/whisper-rs-sys
 mkdir -p "$work/probe/src"
 printf '[package]\nname = "probe"\nversion = "0.0.0"\nedition = "2021"\n[dependencies]\nwhisper-rs-sys = "=%s"\n' \
     "$VERSION" > "$work/probe/Cargo.toml"
@@ -43,7 +51,17 @@ if [[ -z ${KEEP_GPU:-} ]]; then
     for backend in $GPU; do rm -rf "$DEST/whisper.cpp/ggml/src/$backend"; done
 fi
 for patch in "$PATCHES"/*.patch; do
-    echo "applying $(basename "$patch")"
+    [[ -z $CHECK ]] && echo "applying $(basename "$patch")"
     patch --quiet --forward -p1 -d "$DEST" < "$patch"
 done
+if [[ -n $CHECK ]]; then
+    if ! diff -r "$DEST" "$VENDORED" > "$work/diff"; then
+        echo "third_party/whisper-rs-sys is not whisper-rs-sys $VERSION with the patches in" >&2
+        echo "third_party/whisper-rs-sys.patches (put an edit in a patch, then rerun this script):" >&2
+        head -n 40 "$work/diff" >&2
+        exit 1
+    fi
+    echo "third_party/whisper-rs-sys: whisper-rs-sys $VERSION with its $(ls "$PATCHES" | wc -l) patches, unchanged"
+    exit 0
+fi
 echo "third_party/whisper-rs-sys: whisper-rs-sys $VERSION, $(ls "$PATCHES" | wc -l) patches"
