@@ -27,7 +27,7 @@ APP_DEB_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-
 # source: cmake, and clang/libclang for whisper-rs's bindgen.
 DEB_PACKAGES := build-essential pkg-config ca-certificates python3 python3-pip python3-venv \
 	util-linux libreoffice-impress poppler-utils fonts-noto-cjk fonts-crosextra-carlito \
-	cmake clang libclang-dev libasound2-dev $(APP_DEB_PACKAGES)
+	cmake clang libclang-dev libasound2-dev patch $(APP_DEB_PACKAGES)
 # Extra packages for `make bench`: pdftotext is the PDF quality reference.
 BENCH_DEB_PACKAGES := poppler-utils
 
