@@ -525,6 +525,29 @@ fn long_input_is_cut_into_windows_with_running_times() {
 }
 
 #[test]
+fn a_window_longer_than_30_s_is_heard_whole() {
+    // The sentence ten times with 1 s pauses (40 s) in one window: whisper.cpp
+    // steps through it in 30 s passes of the full 1500 encoder positions,
+    // which are not whole steps of the bf16 kernels (patch 0008 in
+    // third_party/whisper-rs-sys.patches).
+    let sentence = original();
+    let mut samples = Vec::new();
+    for _ in 0..10 {
+        samples.extend_from_slice(&sentence);
+        samples.extend(std::iter::repeat_n(0.0, 16_000));
+    }
+    assert!(samples.len() > 35 * 16_000);
+    let t = whisper()
+        .transcribe_samples(&samples, &english(), &Default::default())
+        .unwrap();
+    let text = words(&t.text.replace('-', " "));
+    let young = text.iter().filter(|w| *w == "young").count();
+    assert!((9..=10).contains(&young), "{young} times: {:?}", t.text);
+    let last = t.segments.last().unwrap();
+    assert!(last.end > 35.0, "{last:?}");
+}
+
+#[test]
 fn auto_detection_hears_the_language_of_each_recording() {
     let dir = eval_audio();
     let list = std::fs::read_to_string(dir.join("transcripts.tsv")).unwrap();

@@ -500,7 +500,7 @@ class tinyBLAS {
     }
 
     bool matmul(int64_t m, int64_t n) {
-        if (k % KN != 0)
+        if (k % KN != 0 && !masked_tail)
             return false;
         // compute RM for only need tile with size RM&RM-1
 #if VECTOR_REGISTERS == 32
@@ -553,13 +553,42 @@ class tinyBLAS {
         }
     }
 
+    // Whisker: bf16 with AVX-512 BF16 takes an inner dimension that is not a
+    // multiple of KN, its last part loaded under a mask (zeros beyond k). The
+    // product of attention weights and values over 1500 positions (30 s
+    // windows) fell back to one dot product per output.
+#if defined(__AVX512BF16__)
+    static constexpr bool masked_tail = std::is_same_v<V, __m512bh> &&
+        std::is_same_v<TA, ggml_bf16_t> && std::is_same_v<TB, ggml_bf16_t>;
+#else
+    static constexpr bool masked_tail = false;
+#endif
+
     template <int RM, int RN>
     inline void gemm_bloc(int64_t ii, int64_t jj) {
         D Cv[RN][RM];
         for (int64_t j = 0; j < RN; ++j)
             for (int64_t i = 0; i < RM; ++i)
                 Cv[j][i] = D{};
-        for (int64_t l = 0; l < k; l += KN) {
+        const int64_t kk = k - k % KN;
+#if defined(__AVX512BF16__)
+        if constexpr (masked_tail) {
+            if (kk < k) {
+                const __mmask32 mask = (__mmask32) ((1ull << (k - kk)) - 1);
+                V Av[RM];
+                for (int64_t i = 0; i < RM; ++i) {
+                    Av[i] = (V) _mm512_maskz_loadu_epi16(mask, A + lda * (ii + i) + kk);
+                }
+                for (int64_t j = 0; j < RN; ++j) {
+                    V Bv = (V) _mm512_maskz_loadu_epi16(mask, B + ldb * (jj + j) + kk);
+                    for (int64_t i = 0; i < RM; ++i) {
+                        Cv[j][i] = madd(Av[i], Bv, Cv[j][i]);
+                    }
+                }
+            }
+        }
+#endif
+        for (int64_t l = 0; l < kk; l += KN) {
             // help compiler for op order.
             if constexpr (RM <= RN) {
                 V Av[RM];
@@ -3308,7 +3337,8 @@ class tinyBLAS_PPC {
 // and is stored as it is, with no sums across lanes.
 template <int RN>
 inline void short_k_bf16_tile(const __m512i * pk, int P, const ggml_bf16_t * B, int64_t ldb,
-                              float * C, int64_t ldc, int64_t i0, int64_t j0) {
+                              float * C, int64_t ldc, int64_t i0, int64_t j0,
+                              __mmask16 rows0, __mmask16 rows1) {
     __m512 acc0[RN];
     __m512 acc1[RN];
 #pragma GCC unroll 16
@@ -3330,35 +3360,39 @@ inline void short_k_bf16_tile(const __m512i * pk, int P, const ggml_bf16_t * B, 
     }
 #pragma GCC unroll 16
     for (int j = 0; j < RN; ++j) {
-        _mm512_storeu_ps(C + ldc * (j0 + j) + i0, acc0[j]);
-        _mm512_storeu_ps(C + ldc * (j0 + j) + i0 + 16, acc1[j]);
+        _mm512_mask_storeu_ps(C + ldc * (j0 + j) + i0, rows0, acc0[j]);
+        _mm512_mask_storeu_ps(C + ldc * (j0 + j) + i0 + 16, rows1, acc1[j]);
     }
 }
 
-// Needs m % 32 == 0, k % 2 == 0, k <= 128. Threads take blocks of 32 rows in
-// turn; no state is shared, so no barrier is needed.
+// Needs k % 2 == 0, k <= 128. Threads take blocks of 32 rows in turn (the
+// last block may be short: its missing rows are zeros and are not stored);
+// no state is shared, so no barrier is needed.
 static void short_k_bf16(const ggml_compute_params * params, int64_t m, int64_t n, int64_t k,
                          const ggml_bf16_t * A, int64_t lda, const ggml_bf16_t * B, int64_t ldb,
                          float * C, int64_t ldc) {
     const int P = (int) (k / 2);
     alignas(64) __m512i pk[2 * 64];
-    for (int64_t ib = params->ith; ib < m / 32; ib += params->nth) {
+    for (int64_t ib = params->ith; ib < (m + 31) / 32; ib += params->nth) {
         const int64_t i0 = ib * 32;
+        const int64_t rows = m - i0 < 32 ? m - i0 : 32;
         for (int h = 0; h < 2; ++h) {
             for (int p = 0; p < P; ++p) {
-                alignas(64) int32_t lanes[16];
-                for (int r = 0; r < 16; ++r) {
+                alignas(64) int32_t lanes[16] = {};
+                for (int r = 0; r < 16 && 16 * h + r < rows; ++r) {
                     memcpy(&lanes[r], A + lda * (i0 + 16 * h + r) + 2 * p, sizeof(int32_t));
                 }
                 pk[h * P + p] = _mm512_load_si512(lanes);
             }
         }
+        const __mmask16 rows0 = (__mmask16) (rows >= 16 ? 0xFFFF : (1u << rows) - 1);
+        const __mmask16 rows1 = (__mmask16) (rows >= 32 ? 0xFFFF : rows > 16 ? (1u << (rows - 16)) - 1 : 0);
         int64_t j = 0;
         for (; j + 12 <= n; j += 12) {
-            short_k_bf16_tile<12>(pk, P, B, ldb, C, ldc, i0, j);
+            short_k_bf16_tile<12>(pk, P, B, ldb, C, ldc, i0, j, rows0, rows1);
         }
         for (; j < n; ++j) {
-            short_k_bf16_tile<1>(pk, P, B, ldb, C, ldc, i0, j);
+            short_k_bf16_tile<1>(pk, P, B, ldb, C, ldc, i0, j, rows0, rows1);
         }
     }
 }
@@ -3486,7 +3520,7 @@ bool llamafile_sgemm(const struct ggml_compute_params * params, int64_t m, int64
 
     case GGML_TYPE_BF16: {
 #if defined(__AVX512BF16__)
-        if (Btype == GGML_TYPE_BF16 && k <= 128 && k % 2 == 0 && m % 32 == 0) {
+        if (Btype == GGML_TYPE_BF16 && k <= 128 && k % 2 == 0) {
             short_k_bf16(params, m, n, k, (const ggml_bf16_t *)A, lda, (const ggml_bf16_t *)B, ldb,
                          (float *)C, ldc);
             return true;
