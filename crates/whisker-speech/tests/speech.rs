@@ -233,6 +233,18 @@ fn whisper() -> &'static Transcriber {
     })
 }
 
+/// The 0880 sentence `times` times, each followed by `pause_s` of silence.
+fn said_over_and_over(times: usize, pause_s: f32) -> Vec<f32> {
+    let sentence = original();
+    let pause = (pause_s * 16_000.0) as usize;
+    let mut samples = Vec::new();
+    for _ in 0..times {
+        samples.extend_from_slice(&sentence);
+        samples.extend(std::iter::repeat_n(0.0, pause));
+    }
+    samples
+}
+
 fn english() -> Options {
     Options {
         language: Language::En,
@@ -493,12 +505,7 @@ fn a_file_exactly_one_window_long_is_one_window() {
 fn long_input_is_cut_into_windows_with_running_times() {
     // The same sentence five times with 2 s pauses, in 10 s windows: every
     // sentence is heard once, at its own time.
-    let sentence = original();
-    let mut samples = Vec::new();
-    for _ in 0..5 {
-        samples.extend_from_slice(&sentence);
-        samples.extend(std::iter::repeat_n(0.0, 32_000));
-    }
+    let samples = said_over_and_over(5, 2.0);
     let options = Options {
         window_seconds: 10.0,
         ..english()
@@ -530,12 +537,7 @@ fn a_window_longer_than_30_s_is_heard_whole() {
     // steps through it in 30 s passes of the full 1500 encoder positions,
     // which are not whole steps of the bf16 kernels (patch 0008 in
     // third_party/whisper-rs-sys.patches).
-    let sentence = original();
-    let mut samples = Vec::new();
-    for _ in 0..10 {
-        samples.extend_from_slice(&sentence);
-        samples.extend(std::iter::repeat_n(0.0, 16_000));
-    }
+    let samples = said_over_and_over(10, 1.0);
     assert!(samples.len() > 35 * 16_000);
     let t = whisper()
         .transcribe_samples(&samples, &english(), &Default::default())
